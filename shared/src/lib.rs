@@ -1,0 +1,18 @@
+//! Ocellus shared core: everything both the native trainer and the browser need.
+//!
+//! The same code decodes and preprocesses images, defines the networks and reads and
+//! writes the weights format on both sides, so that a model trained natively gives the
+//! same answers in the page.
+
+pub mod error;
+pub mod image_input;
+pub mod model_card;
+pub mod models;
+pub mod prediction;
+pub mod trained_model;
+pub mod weights;
+
+pub use error::{Error, Result};
+pub use model_card::{Arch, InputSize, ModelCard, Task, TrainingFacts};
+pub use models::Network;
+pub use trained_model::TrainedModel;

@@ -1,0 +1,172 @@
+//! The model card: what a weights file says about itself, enough to rebuild and use it.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// Version of the card's layout; bumped when a reader of an older layout would misread it.
+pub const CARD_FORMAT: u32 = 1;
+
+/// What a model does with an image.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Task {
+    /// Single-label classification over `ModelCard::labels`.
+    Classify,
+}
+
+impl Task {
+    /// The task's name as the command line spells it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Task::Classify => "classify",
+        }
+    }
+}
+
+/// The network architecture and its size options.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "name", rename_all = "lowercase")]
+pub enum Arch {
+    /// The tutorial's LeNet (two 5x5 convolutions, three linear layers).
+    LeNet,
+    /// The CIFAR variant of ResNet-18; `width` is the first stage's channel count (64 in the paper).
+    ResNet18 { width: usize },
+}
+
+impl fmt::Display for Arch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Arch::LeNet => write!(f, "lenet"),
+            Arch::ResNet18 { width } => write!(f, "resnet18 (width {width})"),
+        }
+    }
+}
+
+/// A model's input size in pixels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct InputSize {
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+}
+
+impl InputSize {
+    /// A square input of `side` pixels.
+    pub const fn square(side: u32) -> Self {
+        InputSize { width: side, height: side }
+    }
+
+    /// Number of u8 values in an RGB image of this size.
+    pub fn rgb_len(&self) -> usize {
+        self.width as usize * self.height as usize * 3
+    }
+}
+
+impl fmt::Display for InputSize {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}x{}", self.width, self.height)
+    }
+}
+
+impl FromStr for InputSize {
+    type Err = String;
+
+    /// Parses `WxH` (e.g. `56x24`) or a single number for a square.
+    fn from_str(s: &str) -> Result<Self, String> {
+        let parse = |v: &str| -> Result<u32, String> {
+            match v.trim().parse::<u32>() {
+                Ok(n) if n > 0 && n <= 4096 => Ok(n),
+                _ => Err(format!("'{s}' is not a size: expected WxH with 1..4096 pixels per side")),
+            }
+        };
+        match s.split_once(['x', 'X']) {
+            Some((w, h)) => Ok(InputSize { width: parse(w)?, height: parse(h)? }),
+            None => Ok(InputSize::square(parse(s)?)),
+        }
+    }
+}
+
+/// How a model was trained: kept in the file so that a result can be traced.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TrainingFacts {
+    /// The data folder (or description) the model was trained on.
+    pub dataset: String,
+    /// Images in the training split.
+    pub train_images: usize,
+    /// Epochs run.
+    pub epochs: usize,
+    /// The epoch whose weights these are (best validation score).
+    pub best_epoch: usize,
+    /// Final metrics, e.g. `val_accuracy`, `test_top1`.
+    pub metrics: BTreeMap<String, f64>,
+    /// When training finished (RFC 3339, UTC).
+    pub date: String,
+    /// The seed of the shuffle and split.
+    pub seed: u64,
+    /// Whether training-time augmentation was on.
+    pub augment: bool,
+}
+
+/// Everything needed to rebuild and use a model without any other file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ModelCard {
+    /// Layout version, [`CARD_FORMAT`] when written by this build.
+    pub format: u32,
+    /// What the model does.
+    pub task: Task,
+    /// Which network, and its size options.
+    pub arch: Arch,
+    /// The size images are resized to before the network sees them.
+    pub input: InputSize,
+    /// Class names in output order.
+    pub labels: Vec<String>,
+    /// How it was trained, when known.
+    #[serde(default)]
+    pub training: Option<TrainingFacts>,
+}
+
+impl ModelCard {
+    /// A card for a freshly built model, without training facts.
+    pub fn new(task: Task, arch: Arch, input: InputSize, labels: Vec<String>) -> Self {
+        ModelCard { format: CARD_FORMAT, task, arch, input, labels, training: None }
+    }
+
+    /// Number of outputs the network's last layer has.
+    pub fn outputs(&self) -> usize {
+        match self.task {
+            Task::Classify => self.labels.len(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn input_size_parses_and_prints() {
+        assert_eq!("56x24".parse::<InputSize>().unwrap(), InputSize { width: 56, height: 24 });
+        assert_eq!("32".parse::<InputSize>().unwrap(), InputSize::square(32));
+        assert!("0x5".parse::<InputSize>().is_err());
+        assert!("axb".parse::<InputSize>().is_err());
+        assert_eq!(InputSize { width: 56, height: 24 }.to_string(), "56x24");
+    }
+
+    #[test]
+    fn card_json_is_stable() {
+        let card = ModelCard::new(
+            Task::Classify,
+            Arch::ResNet18 { width: 16 },
+            InputSize::square(32),
+            vec!["cat".into(), "dog".into()],
+        );
+        let json = serde_json::to_string(&card).unwrap();
+        assert!(json.contains(r#""task":{"kind":"classify"}"#), "{json}");
+        assert!(json.contains(r#""arch":{"name":"resnet18","width":16}"#), "{json}");
+        assert_eq!(serde_json::from_str::<ModelCard>(&json).unwrap(), card);
+    }
+}

@@ -1,0 +1,47 @@
+//! LeNet as the tutorial builds it (SPEC.md section 3).
+
+use candle_core::{Module, Tensor};
+use candle_nn::{conv2d, linear, Conv2d, Conv2dConfig, Dropout, Linear, VarBuilder};
+
+use crate::InputSize;
+
+/// Conv(3,6,k5) ReLU MaxPool2, Conv(6,16,k5) ReLU MaxPool2, Linear 120, 60, outputs.
+#[derive(Debug, Clone)]
+pub struct LeNet {
+    conv1: Conv2d,
+    conv2: Conv2d,
+    fc1: Linear,
+    fc2: Linear,
+    fc3: Linear,
+    dropout: Dropout,
+}
+
+impl LeNet {
+    /// Builds LeNet for `input`-sized images (32x32 in the tutorial) and `outputs` classes.
+    pub fn new(input: InputSize, outputs: usize, vb: VarBuilder) -> candle_core::Result<Self> {
+        let side = |s: u32| ((s as usize).saturating_sub(4) / 2).saturating_sub(4) / 2;
+        let (fw, fh) = (side(input.width), side(input.height));
+        if fw == 0 || fh == 0 {
+            candle_core::bail!("LeNet needs inputs of at least 16x16 pixels, not {input}");
+        }
+        let cfg = Conv2dConfig::default();
+        Ok(LeNet {
+            conv1: conv2d(3, 6, 5, cfg, vb.pp("conv1"))?,
+            conv2: conv2d(6, 16, 5, cfg, vb.pp("conv2"))?,
+            fc1: linear(16 * fw * fh, 120, vb.pp("fc1"))?,
+            fc2: linear(120, 60, vb.pp("fc2"))?,
+            fc3: linear(60, outputs, vb.pp("fc3"))?,
+            dropout: Dropout::new(0.1),
+        })
+    }
+
+    /// Logits for a (N, 3, H, W) batch.
+    pub fn forward_t(&self, xs: &Tensor, train: bool) -> candle_core::Result<Tensor> {
+        let xs = self.conv1.forward(xs)?.relu()?.max_pool2d(2)?;
+        let xs = self.conv2.forward(&xs)?.relu()?.max_pool2d(2)?;
+        let xs = xs.flatten_from(1)?;
+        let xs = self.dropout.forward(&self.fc1.forward(&xs)?.relu()?, train)?;
+        let xs = self.dropout.forward(&self.fc2.forward(&xs)?.relu()?, train)?;
+        self.fc3.forward(&xs)
+    }
+}

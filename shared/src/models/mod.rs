@@ -1,0 +1,94 @@
+//! The networks, as the tutorial defines them, built from a `VarBuilder` so that the same
+//! code serves random initialisation (training) and loaded weights (inference).
+
+mod lenet;
+mod resnet;
+
+pub use lenet::LeNet;
+pub use resnet::ResNet18;
+
+use candle_core::Tensor;
+use candle_nn::VarBuilder;
+
+use crate::{Arch, InputSize};
+
+/// Names of tensors that are state, not parameters: BatchNorm's running statistics.
+pub fn is_running_stat(name: &str) -> bool {
+    name.ends_with("running_mean") || name.ends_with("running_var")
+}
+
+/// A built network of any supported architecture.
+#[derive(Debug, Clone)]
+pub enum Network {
+    /// See [`LeNet`].
+    LeNet(LeNet),
+    /// See [`ResNet18`].
+    ResNet18(ResNet18),
+}
+
+impl Network {
+    /// Builds `arch` for images of `input` size with `outputs` logits.
+    pub fn build(arch: Arch, input: InputSize, outputs: usize, vb: VarBuilder) -> candle_core::Result<Self> {
+        Ok(match arch {
+            Arch::LeNet => Network::LeNet(LeNet::new(input, outputs, vb)?),
+            Arch::ResNet18 { width } => Network::ResNet18(ResNet18::new(width, outputs, vb)?),
+        })
+    }
+
+    /// Logits for a (N, 3, H, W) batch; `train` switches dropout and BatchNorm to training mode.
+    pub fn forward_t(&self, xs: &Tensor, train: bool) -> candle_core::Result<Tensor> {
+        match self {
+            Network::LeNet(m) => m.forward_t(xs, train),
+            Network::ResNet18(m) => m.forward_t(xs, train),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use candle_core::{DType, Device};
+    use candle_nn::VarMap;
+
+    fn parameter_count(arch: Arch, input: InputSize, outputs: usize) -> (usize, Network) {
+        let varmap = VarMap::new();
+        let vb = VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu);
+        let net = Network::build(arch, input, outputs, vb).unwrap();
+        let data = varmap.data().lock().unwrap();
+        let count = data
+            .iter()
+            .filter(|(name, _)| !is_running_stat(name))
+            .map(|(_, v)| v.elem_count())
+            .sum();
+        (count, net)
+    }
+
+    #[test]
+    fn lenet_has_the_spec_parameter_count() {
+        let (count, _) = parameter_count(Arch::LeNet, InputSize::square(32), 10);
+        assert_eq!(count, 58_862);
+    }
+
+    #[test]
+    fn resnet18_has_the_spec_parameter_count() {
+        let (count, _) = parameter_count(Arch::ResNet18 { width: 64 }, InputSize::square(32), 10);
+        assert_eq!(count, 11_173_962);
+    }
+
+    #[test]
+    fn compact_resnet_and_any_input_size() {
+        let input = InputSize { width: 56, height: 24 };
+        let (count, net) = parameter_count(Arch::ResNet18 { width: 16 }, input, 144);
+        assert!(count < 11_173_962 / 10, "width 16 should be ~1/16 of width 64: {count}");
+        let xs = Tensor::zeros((2, 3, 24, 56), DType::F32, &Device::Cpu).unwrap();
+        assert_eq!(net.forward_t(&xs, false).unwrap().dims(), &[2, 144]);
+        assert_eq!(net.forward_t(&xs, true).unwrap().dims(), &[2, 144]);
+    }
+
+    #[test]
+    fn lenet_output_shape() {
+        let (_, net) = parameter_count(Arch::LeNet, InputSize::square(32), 7);
+        let xs = Tensor::zeros((3, 3, 32, 32), DType::F32, &Device::Cpu).unwrap();
+        assert_eq!(net.forward_t(&xs, false).unwrap().dims(), &[3, 7]);
+    }
+}

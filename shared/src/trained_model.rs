@@ -1,0 +1,131 @@
+//! A trained model: its card and its network, ready to answer.
+
+use std::collections::HashMap;
+
+use candle_core::{DType, Device, Tensor};
+use candle_nn::VarBuilder;
+
+use crate::image_input::image_tensor;
+use crate::prediction::{top_k, Prediction};
+use crate::{weights, Error, ModelCard, Network, Result, Task};
+
+/// A network rebuilt from a weights file, in evaluation mode.
+#[derive(Debug, Clone)]
+pub struct TrainedModel {
+    /// What the file says about the model.
+    pub card: ModelCard,
+    /// The network with the file's weights.
+    pub network: Network,
+    device: Device,
+}
+
+impl TrainedModel {
+    /// Rebuilds a model from a weights file's bytes.
+    pub fn from_bytes(bytes: &[u8], device: &Device) -> Result<Self> {
+        let (card, tensors) = weights::read(bytes, device)?;
+        Self::from_tensors(card, tensors, device)
+    }
+
+    /// Rebuilds a model from its card and named tensors.
+    pub fn from_tensors(card: ModelCard, tensors: HashMap<String, Tensor>, device: &Device) -> Result<Self> {
+        let vb = VarBuilder::from_tensors(tensors, DType::F32, device);
+        let network = Network::build(card.arch, card.input, card.outputs(), vb).map_err(|e| {
+            Error::ArchMismatch { arch: card.arch.to_string(), reason: e.to_string() }
+        })?;
+        Ok(TrainedModel { card, network, device: device.clone() })
+    }
+
+    /// Fails with a clear error unless the model is for `task`.
+    pub fn expect_task(self, task: &Task) -> Result<Self> {
+        if &self.card.task != task {
+            return Err(Error::WrongTask { expected: task.name().into(), found: self.card.task.name().into() });
+        }
+        Ok(self)
+    }
+
+    /// The device the model's tensors live on.
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    /// Logits for a preprocessed (N, 3, H, W) batch.
+    pub fn logits(&self, batch: &Tensor) -> Result<Tensor> {
+        Ok(self.network.forward_t(batch, false)?)
+    }
+
+    /// Class probabilities (softmax of the logits) for one encoded image.
+    pub fn probabilities(&self, image_bytes: &[u8]) -> Result<Vec<f32>> {
+        let x = image_tensor(image_bytes, self.card.input, &self.device)?;
+        let logits = self.logits(&x)?;
+        let probs = candle_nn::ops::softmax_last_dim(&logits)?;
+        Ok(probs.squeeze(0)?.to_vec1::<f32>()?)
+    }
+
+    /// The `k` most likely labels for one encoded image, most likely first.
+    pub fn classify(&self, image_bytes: &[u8], k: usize) -> Result<Vec<Prediction>> {
+        Ok(top_k(&self.probabilities(image_bytes)?, &self.card.labels, k))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Arch, InputSize};
+    use candle_nn::VarMap;
+
+    fn random_model(arch: Arch) -> (ModelCard, HashMap<String, Tensor>) {
+        let card = ModelCard::new(Task::Classify, arch, InputSize::square(32), vec!["a".into(), "b".into(), "c".into()]);
+        let varmap = VarMap::new();
+        let vb = VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu);
+        Network::build(card.arch, card.input, 3, vb).unwrap();
+        let tensors = varmap.data().lock().unwrap().iter().map(|(k, v)| (k.clone(), v.as_tensor().clone())).collect();
+        (card, tensors)
+    }
+
+    #[test]
+    fn save_load_round_trip_gives_identical_logits() {
+        for arch in [Arch::LeNet, Arch::ResNet18 { width: 8 }] {
+            let (card, tensors) = random_model(arch);
+            let bytes = weights::to_bytes(&card, &tensors).unwrap();
+            let direct = TrainedModel::from_tensors(card.clone(), tensors, &Device::Cpu).unwrap();
+            let loaded = TrainedModel::from_bytes(&bytes, &Device::Cpu).unwrap();
+            assert_eq!(loaded.card, card);
+            let x = Tensor::rand(0f32, 1f32, (4, 3, 32, 32), &Device::Cpu).unwrap();
+            let a = direct.logits(&x).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+            let b = loaded.logits(&x).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+            assert_eq!(a, b, "{arch}");
+        }
+    }
+
+    #[test]
+    fn truncated_file_is_a_clear_error() {
+        let (card, tensors) = random_model(Arch::LeNet);
+        let bytes = weights::to_bytes(&card, &tensors).unwrap();
+        let err = TrainedModel::from_bytes(&bytes[..bytes.len() - 10], &Device::Cpu).unwrap_err();
+        assert!(matches!(err, Error::NotAModel(_)), "{err}");
+        assert!(err.to_string().contains("truncated"), "{err}");
+    }
+
+    #[test]
+    fn weights_of_another_architecture_are_a_clear_error() {
+        let (mut card, tensors) = random_model(Arch::LeNet);
+        card.arch = Arch::ResNet18 { width: 16 };
+        let bytes = weights::to_bytes(&card, &tensors).unwrap();
+        let err = TrainedModel::from_bytes(&bytes, &Device::Cpu).unwrap_err();
+        assert!(matches!(err, Error::ArchMismatch { .. }), "{err}");
+
+        let (mut card, tensors) = random_model(Arch::ResNet18 { width: 8 });
+        card.arch = Arch::ResNet18 { width: 16 };
+        let bytes = weights::to_bytes(&card, &tensors).unwrap();
+        let err = TrainedModel::from_bytes(&bytes, &Device::Cpu).unwrap_err();
+        assert!(err.to_string().contains("shape"), "{err}");
+    }
+
+    #[test]
+    fn plain_safetensors_without_card_is_not_a_model() {
+        let t = Tensor::zeros(3, DType::F32, &Device::Cpu).unwrap();
+        let bytes = safetensors::serialize([("x", &t)], None).unwrap();
+        let err = TrainedModel::from_bytes(&bytes, &Device::Cpu).unwrap_err();
+        assert!(err.to_string().contains("without the 'ocellus' metadata"), "{err}");
+    }
+}
