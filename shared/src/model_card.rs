@@ -107,6 +107,9 @@ pub struct TrainingFacts {
     pub date: String,
     /// The seed of the shuffle and split.
     pub seed: u64,
+    /// The `--limit` on the number of images, if one was given.
+    #[serde(default)]
+    pub limit: Option<usize>,
     /// Whether training-time augmentation was on.
     pub augment: bool,
 }

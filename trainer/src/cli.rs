@@ -1,0 +1,194 @@
+//! The command line: `ocellus <train|eval|test> <task> ...` and `ocellus bench`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use ocellus::InputSize;
+
+/// Ocellus: train small vision models natively, run them in the browser.
+#[derive(Debug, Parser)]
+#[command(name = "ocellus", version, about)]
+pub struct Cli {
+    /// CPU threads for tensor work (default: all cores).
+    #[arg(long, global = true)]
+    pub threads: Option<usize>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The top-level commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Train a model.
+    #[command(subcommand)]
+    Train(TrainTask),
+    /// Run a model on images.
+    #[command(subcommand)]
+    Eval(EvalTask),
+    /// Measure a model on a labelled data folder.
+    #[command(subcommand)]
+    Test(TestTask),
+    /// Print training and inference speed of the models on this machine.
+    Bench(BenchArgs),
+}
+
+/// `train` per task.
+#[derive(Debug, Subcommand)]
+pub enum TrainTask {
+    /// Image classification (LeNet or ResNet-18).
+    Classify(TrainClassifyArgs),
+}
+
+/// `eval` per task.
+#[derive(Debug, Subcommand)]
+pub enum EvalTask {
+    /// Top labels for each image.
+    Classify(EvalClassifyArgs),
+}
+
+/// `test` per task.
+#[derive(Debug, Subcommand)]
+pub enum TestTask {
+    /// Top-1, top-3 and per-class accuracy on a labelled folder.
+    Classify(TestClassifyArgs),
+}
+
+/// Classification architectures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ArchName {
+    /// The tutorial's LeNet (58,862 parameters for 10 classes).
+    Lenet,
+    /// CIFAR ResNet-18 (11.2 M parameters at width 64).
+    Resnet18,
+}
+
+/// Options every training command shares.
+#[derive(Debug, Args, Clone)]
+pub struct TrainOptions {
+    /// Where to write the best weights (`.safetensors`); history, plot and checkpoint go beside it.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Most epochs to run.
+    #[arg(long, default_value_t = 100)]
+    pub epochs: usize,
+    /// Stop after this many epochs without a better validation score.
+    #[arg(long, default_value_t = 20)]
+    pub patience: usize,
+    /// Mini-batch size.
+    #[arg(long, default_value_t = 100)]
+    pub batch_size: usize,
+    /// Adam learning rate.
+    #[arg(long, default_value_t = 1e-3)]
+    pub lr: f64,
+    /// Decay the learning rate along a cosine over --epochs (default: constant, as the tutorial).
+    #[arg(long)]
+    pub cosine: bool,
+    /// Seed of the shuffle, the split and augmentation.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// cpu, cuda or cuda:N.
+    #[arg(long, default_value = "cpu")]
+    pub device: String,
+    /// Use at most this many images (a seeded random subset), for quick runs.
+    #[arg(long)]
+    pub limit: Option<usize>,
+    /// Training-time augmentation.
+    #[arg(long, value_enum, default_value_t = Toggle::Off)]
+    pub augment: Toggle,
+    /// Continue an interrupted run from its checkpoint.
+    #[arg(long)]
+    pub resume: bool,
+}
+
+/// on / off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Toggle {
+    /// Enabled.
+    On,
+    /// Disabled.
+    Off,
+}
+
+/// `ocellus train classify`.
+#[derive(Debug, Args)]
+pub struct TrainClassifyArgs {
+    /// Data folder: `<id>_<label>.png` files + labels.txt, `<label>/<file>` folders, or CIFAR-10 binary batches.
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Network architecture.
+    #[arg(long, value_enum)]
+    pub arch: ArchName,
+    /// ResNet-18 base channel count (64 as in the paper; 16 or 32 for compact models).
+    #[arg(long, default_value_t = 64)]
+    pub width: usize,
+    /// Input size WxH that images are resized to.
+    #[arg(long, default_value = "32x32")]
+    pub input: InputSize,
+    /// Shared training options.
+    #[command(flatten)]
+    pub train: TrainOptions,
+}
+
+/// `ocellus eval classify`.
+#[derive(Debug, Args)]
+pub struct EvalClassifyArgs {
+    /// Weights file written by `ocellus train classify`.
+    #[arg(long)]
+    pub model: PathBuf,
+    /// How many labels to print per image.
+    #[arg(long, default_value_t = 5)]
+    pub top: usize,
+    /// One JSON object per image instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Images to classify.
+    #[arg(required = true)]
+    pub images: Vec<PathBuf>,
+}
+
+/// Which images of a folder `test` uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SplitChoice {
+    /// Every labelled image in the folder.
+    All,
+    /// Only the held-out test split that training used (same seed and --limit as the model's).
+    Test,
+}
+
+/// `ocellus test classify`.
+#[derive(Debug, Args)]
+pub struct TestClassifyArgs {
+    /// Weights file written by `ocellus train classify`.
+    #[arg(long)]
+    pub model: PathBuf,
+    /// Labelled data folder, in any layout `train` reads.
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Which images to use.
+    #[arg(long, value_enum, default_value_t = SplitChoice::All)]
+    pub split: SplitChoice,
+    /// Print a JSON object as the last line (top1, top3, count, per_class).
+    #[arg(long)]
+    pub json: bool,
+    /// Batch size for inference.
+    #[arg(long, default_value_t = 100)]
+    pub batch_size: usize,
+    /// cpu, cuda or cuda:N.
+    #[arg(long, default_value = "cpu")]
+    pub device: String,
+}
+
+/// `ocellus bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Timed repetitions per measurement (after one warm-up).
+    #[arg(long, default_value_t = 3)]
+    pub iters: usize,
+    /// Leave out the width-64 ResNet-18 (its training step takes tens of seconds on a CPU).
+    #[arg(long)]
+    pub quick: bool,
+    /// cpu, cuda or cuda:N.
+    #[arg(long, default_value = "cpu")]
+    pub device: String,
+}

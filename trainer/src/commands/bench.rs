@@ -1,0 +1,67 @@
+//! `ocellus bench`: training and inference throughput of the shipped architectures.
+
+use std::time::Instant;
+
+use anyhow::Result;
+use candle_core::{DType, Tensor};
+use ocellus::{Arch, InputSize, ModelCard, Task};
+
+use crate::cli::BenchArgs;
+use crate::training::adam::Adam;
+use crate::training::{Classification, Objective, Trainee};
+
+/// Median seconds of `iters` runs of `f` after one warm-up run.
+fn time(iters: usize, mut f: impl FnMut() -> Result<()>) -> Result<f64> {
+    f()?;
+    let mut secs = Vec::with_capacity(iters);
+    for _ in 0..iters.max(1) {
+        let t = Instant::now();
+        f()?;
+        secs.push(t.elapsed().as_secs_f64());
+    }
+    secs.sort_by(f64::total_cmp);
+    Ok(secs[secs.len() / 2])
+}
+
+/// Runs the command.
+pub fn run(args: BenchArgs) -> Result<()> {
+    let device = crate::device::open(&args.device)?;
+    let mut archs = vec![Arch::LeNet, Arch::ResNet18 { width: 16 }];
+    if !args.quick {
+        archs.push(Arch::ResNet18 { width: 64 });
+    }
+    let threads = candle_core::utils::get_num_threads();
+    println!("device {:?}, {threads} thread(s), median of {} run(s) after a warm-up, images/s", device, args.iters);
+    println!("| model | train b100 | infer b1 | infer b100 | train step b100 (ms) |");
+    println!("|---|---:|---:|---:|---:|");
+    let input = InputSize::square(32);
+    for arch in archs {
+        let card = ModelCard::new(Task::Classify, arch, input, (0..10).map(|i| i.to_string()).collect());
+        let trainee = Trainee::new(card, &device)?;
+        let mut adam = Adam::new(trainee.trainable(), 1e-3)?;
+        let x100 = Tensor::rand(0f32, 1f32, (100, 3, 32, 32), &device)?;
+        let y100 = Tensor::from_vec((0..100u32).map(|i| i % 10).collect::<Vec<_>>(), 100, &device)?;
+        let x1 = x100.narrow(0, 0, 1)?;
+        let train = time(args.iters, || {
+            let logits = trainee.network.forward_t(&x100, true)?;
+            let loss = Classification.loss(&logits, &y100)?;
+            adam.step(&loss.backward()?)?;
+            Ok(())
+        })?;
+        let infer = |x: &Tensor| {
+            time(args.iters, || {
+                trainee.network.forward_t(x, false)?.to_dtype(DType::F32)?.to_vec2::<f32>()?;
+                Ok(())
+            })
+        };
+        let (b1, b100) = (infer(&x1)?, infer(&x100)?);
+        println!(
+            "| {arch} | {:.0} | {:.0} | {:.0} | {:.0} |",
+            100.0 / train,
+            1.0 / b1,
+            100.0 / b100,
+            train * 1000.0
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,25 @@
+//! The commands behind the command line, one module each.
+
+mod bench;
+mod eval_classify;
+mod skipped_report;
+mod test_classify;
+mod train_classify;
+
+use anyhow::Result;
+
+use crate::cli::{Cli, Command, EvalTask, TestTask, TrainTask};
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> Result<()> {
+    if let Some(n) = cli.threads {
+        // candle and rayon read this when their thread pools start, which is later.
+        std::env::set_var("RAYON_NUM_THREADS", n.max(1).to_string());
+    }
+    match cli.command {
+        Command::Train(TrainTask::Classify(args)) => train_classify::run(args),
+        Command::Eval(EvalTask::Classify(args)) => eval_classify::run(args),
+        Command::Test(TestTask::Classify(args)) => test_classify::run(args),
+        Command::Bench(args) => bench::run(args),
+    }
+}

@@ -1,0 +1,8 @@
+//! The Ocellus native trainer: data loading, the training loop and the command line.
+
+pub mod atomic_file;
+pub mod cli;
+pub mod commands;
+pub mod dataset;
+pub mod device;
+pub mod training;

@@ -1,0 +1,11 @@
+//! `ocellus`: the command line of the native trainer.
+
+use clap::Parser;
+
+fn main() {
+    let cli = ocellus_trainer::cli::Cli::parse();
+    if let Err(err) = ocellus_trainer::commands::run(cli) {
+        eprintln!("error: {err:#}");
+        std::process::exit(1);
+    }
+}

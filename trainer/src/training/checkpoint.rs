@@ -1,0 +1,133 @@
+//! Resumable checkpoints: model tensors, optimiser state and the loop's position in one
+//! safetensors file, written atomically.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use candle_core::{Device, Tensor};
+use ocellus::{weights, ModelCard};
+use serde::{Deserialize, Serialize};
+
+use super::history::EpochRecord;
+use super::Tally;
+use crate::dataset::augment::Augment;
+
+/// Metadata key of the training state.
+const STATE_KEY: &str = "ocellus.train_state";
+const MODEL_PREFIX: &str = "model.";
+
+/// The settings a resumed run must share with the run it continues.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunConfig {
+    /// Mini-batch size.
+    pub batch_size: usize,
+    /// Base learning rate.
+    pub lr: f64,
+    /// Cosine learning-rate schedule over `epochs` (else constant).
+    pub cosine: bool,
+    /// Shuffle, split and augmentation seed.
+    pub seed: u64,
+    /// Augmentation, if on.
+    pub augment: Option<Augment>,
+    /// Images in the training split.
+    pub train_images: usize,
+    /// Images in the validation split.
+    pub val_images: usize,
+}
+
+/// Where the loop is, and what it has seen.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrainState {
+    /// Settings of the run.
+    pub config: RunConfig,
+    /// 0-based epoch in progress (or next to start).
+    pub epoch: usize,
+    /// Next batch of that epoch.
+    pub batch: usize,
+    /// Sums over the batches of the epoch in progress.
+    pub partial: Tally,
+    /// Optimiser steps taken.
+    pub adam_steps: usize,
+    /// Completed epochs.
+    pub history: Vec<EpochRecord>,
+    /// Best validation score so far and its 1-based epoch.
+    pub best: Option<(f64, usize)>,
+    /// Epochs since the best.
+    pub stale: usize,
+}
+
+impl TrainState {
+    /// Explains how `other` (this run's settings) differs from the checkpoint's.
+    pub fn check_compatible(&self, other: &RunConfig) -> Result<()> {
+        let c = &self.config;
+        let mut diffs = Vec::new();
+        if c.batch_size != other.batch_size {
+            diffs.push(format!("--batch-size was {}", c.batch_size));
+        }
+        if c.seed != other.seed {
+            diffs.push(format!("--seed was {}", c.seed));
+        }
+        if c.augment != other.augment {
+            diffs.push(format!("augmentation was {}", if c.augment.is_some() { "on" } else { "off" }));
+        }
+        if c.train_images != other.train_images || c.val_images != other.val_images {
+            diffs.push(format!(
+                "the data had {} training and {} validation images, now {} and {} (other --data or --limit?)",
+                c.train_images, c.val_images, other.train_images, other.val_images
+            ));
+        }
+        if !diffs.is_empty() {
+            bail!("cannot resume: the checkpoint was made with other settings: {}", diffs.join("; "));
+        }
+        Ok(())
+    }
+}
+
+/// Everything a checkpoint holds.
+pub struct Checkpoint {
+    /// The model's card.
+    pub card: ModelCard,
+    /// Model tensors by name.
+    pub model: HashMap<String, Tensor>,
+    /// Optimiser tensors by name.
+    pub optimizer: HashMap<String, Tensor>,
+    /// Loop state.
+    pub state: TrainState,
+}
+
+/// Writes a checkpoint atomically.
+pub fn save(
+    path: &Path,
+    card: &ModelCard,
+    model: HashMap<String, Tensor>,
+    optimizer: HashMap<String, Tensor>,
+    state: &TrainState,
+) -> Result<()> {
+    let mut tensors: HashMap<String, Tensor> =
+        model.into_iter().map(|(k, v)| (format!("{MODEL_PREFIX}{k}"), v)).collect();
+    tensors.extend(optimizer);
+    let meta = HashMap::from([(STATE_KEY.to_string(), serde_json::to_string(state)?)]);
+    let bytes = weights::to_bytes_with(card, &tensors, meta)?;
+    crate::atomic_file::write(path, &bytes)
+}
+
+/// Reads a checkpoint written by [`save`].
+pub fn load(path: &Path, device: &Device) -> Result<Checkpoint> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read checkpoint {}", path.display()))?;
+    let ctx = || format!("checkpoint {}", path.display());
+    let meta = weights::read_metadata(&bytes).with_context(ctx)?;
+    let state_json = meta
+        .get(STATE_KEY)
+        .with_context(|| format!("{} is not a training checkpoint (no training state)", path.display()))?;
+    let state: TrainState = serde_json::from_str(state_json).with_context(ctx)?;
+    let (card, tensors) = weights::read(&bytes, device).with_context(ctx)?;
+    let (mut model, mut optimizer) = (HashMap::new(), HashMap::new());
+    for (name, t) in tensors {
+        match name.strip_prefix(MODEL_PREFIX) {
+            Some(rest) => model.insert(rest.to_string(), t),
+            None => optimizer.insert(name, t),
+        };
+    }
+    Ok(Checkpoint { card, model, optimizer, state })
+}

@@ -1,0 +1,262 @@
+//! The training loop of the tutorial, for every task: mini-batches, per-epoch validation,
+//! best-epoch weights, early stopping; plus checkpoints, resume and Ctrl-C.
+
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use candle_core::Device;
+use indicatif::{ProgressBar, ProgressStyle};
+use ocellus::Network;
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+
+use super::adam::Adam;
+use super::checkpoint::{self, RunConfig, TrainState};
+use super::history::{self, EpochRecord};
+use super::{interrupt, plot, Objective, RunFiles, Tally, Trainee};
+use crate::dataset::augment::Augment;
+use crate::dataset::split::permutation;
+use crate::dataset::ImageSet;
+use crate::device::explain;
+
+/// How to train.
+#[derive(Clone, Debug)]
+pub struct FitOptions {
+    /// Most epochs to run (in all, counting those before a resume).
+    pub epochs: usize,
+    /// Stop after this many epochs without a better validation score.
+    pub patience: usize,
+    /// Mini-batch size.
+    pub batch_size: usize,
+    /// Adam's learning rate.
+    pub lr: f64,
+    /// Cosine decay of the learning rate over `epochs` instead of a constant rate.
+    pub cosine: bool,
+    /// Seed of shuffles and augmentation.
+    pub seed: u64,
+    /// Training-time augmentation.
+    pub augment: Option<Augment>,
+    /// Continue from the checkpoint instead of starting afresh.
+    pub resume: bool,
+    /// Draw progress bars.
+    pub progress: bool,
+}
+
+/// How a run ended.
+#[derive(Clone, Debug)]
+pub struct FitOutcome {
+    /// All completed epochs.
+    pub history: Vec<EpochRecord>,
+    /// Best validation score and its 1-based epoch, if any epoch completed.
+    pub best: Option<(f64, usize)>,
+    /// Whether Ctrl-C stopped it (the checkpoint holds the position).
+    pub interrupted: bool,
+}
+
+/// Mixes seed, epoch and batch into one RNG seed (splitmix64 finaliser).
+fn mix(seed: u64, epoch: usize, batch: usize) -> u64 {
+    let mut z = seed ^ (epoch as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ (batch as u64).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// Scores `network` in evaluation mode on the images `indices` of `set`.
+pub fn evaluate(
+    network: &Network,
+    set: &ImageSet,
+    indices: &[usize],
+    objective: &dyn Objective,
+    batch_size: usize,
+    device: &Device,
+) -> Result<Tally> {
+    let mut tally = Tally::default();
+    for chunk in indices.chunks(batch_size.max(1)) {
+        let (x, y) = set.batch::<StdRng>(chunk, None, device)?;
+        let logits = network.forward_t(&x, false).map_err(|e| explain(e, batch_size))?;
+        let loss = objective.loss(&logits, &y)?.to_scalar::<f32>()? as f64;
+        tally.add(loss, chunk.len(), &objective.hits(&logits, &y)?);
+    }
+    Ok(tally)
+}
+
+fn percent(v: f64) -> String {
+    format!("{:.2}%", v * 100.0)
+}
+
+/// Trains `trainee` on `train` and chooses the best epoch on `val`, writing the best
+/// weights, the checkpoint, the history and the plot to `files`.
+pub fn fit(
+    trainee: &mut Trainee,
+    set: &ImageSet,
+    train: &[usize],
+    val: &[usize],
+    objective: &dyn Objective,
+    opts: &FitOptions,
+    files: &RunFiles,
+) -> Result<FitOutcome> {
+    if train.is_empty() || val.is_empty() {
+        bail!("need at least one training and one validation image (have {} and {})", train.len(), val.len());
+    }
+    let config = RunConfig {
+        batch_size: opts.batch_size,
+        lr: opts.lr,
+        cosine: opts.cosine,
+        seed: opts.seed,
+        augment: opts.augment,
+        train_images: train.len(),
+        val_images: val.len(),
+    };
+    let mut adam = Adam::new(trainee.trainable(), opts.lr)?;
+    let mut state = TrainState {
+        config: config.clone(),
+        epoch: 0,
+        batch: 0,
+        partial: Tally::default(),
+        adam_steps: 0,
+        history: Vec::new(),
+        best: None,
+        stale: 0,
+    };
+    if opts.resume {
+        let ckpt = checkpoint::load(&files.checkpoint, &trainee.device)
+            .context("--resume needs the checkpoint of an earlier run")?;
+        if ckpt.card.arch != trainee.card.arch || ckpt.card.input != trainee.card.input || ckpt.card.labels != trainee.card.labels {
+            bail!(
+                "cannot resume: {} holds a {} model for {} input with {} labels; this run asks for {} at {} with {} labels",
+                files.checkpoint.display(),
+                ckpt.card.arch,
+                ckpt.card.input,
+                ckpt.card.labels.len(),
+                trainee.card.arch,
+                trainee.card.input,
+                trainee.card.labels.len()
+            );
+        }
+        ckpt.state.check_compatible(&config)?;
+        trainee.restore(&ckpt.model)?;
+        adam.restore(&ckpt.optimizer, ckpt.state.adam_steps)?;
+        state = ckpt.state;
+        println!(
+            "resuming from {} at epoch {}, batch {} ({} epochs done)",
+            files.checkpoint.display(),
+            state.epoch + 1,
+            state.batch,
+            state.history.len()
+        );
+    }
+    interrupt::install();
+    let names = objective.metric_names();
+    let device = trainee.device.clone();
+    let batches = train.len().div_ceil(opts.batch_size);
+    while state.epoch < opts.epochs && state.stale < opts.patience {
+        let epoch = state.epoch;
+        adam.lr = if opts.cosine {
+            opts.lr * 0.5 * (1.0 + (std::f64::consts::PI * epoch as f64 / opts.epochs as f64).cos())
+        } else {
+            opts.lr
+        };
+        let order = permutation(train.len(), mix(opts.seed, epoch, usize::MAX));
+        let bar = if opts.progress { ProgressBar::new(batches as u64) } else { ProgressBar::hidden() };
+        bar.set_style(
+            ProgressStyle::with_template("epoch {prefix} {bar:25} {pos}/{len} batches  {msg}  ETA {eta}")
+                .expect("valid template"),
+        );
+        bar.set_prefix(format!("{}/{}", epoch + 1, opts.epochs));
+        bar.set_position(state.batch as u64);
+        let started = Instant::now();
+        let mut seen_now = 0usize;
+        for b in state.batch..batches {
+            let chunk: Vec<usize> = order[b * opts.batch_size..((b + 1) * opts.batch_size).min(train.len())]
+                .iter()
+                .map(|&i| train[i])
+                .collect();
+            let mut rng = StdRng::seed_from_u64(mix(opts.seed, epoch, b));
+            let aug = opts.augment.as_ref().map(|a| (a, &mut rng));
+            let (x, y) = set.batch(&chunk, aug, &device)?;
+            let logits = trainee.network.forward_t(&x, true).map_err(|e| explain(e, opts.batch_size))?;
+            let loss = objective.loss(&logits, &y)?;
+            let grads = loss.backward().map_err(|e| explain(e, opts.batch_size))?;
+            adam.step(&grads)?;
+            let loss_value = loss.to_scalar::<f32>()? as f64;
+            if !loss_value.is_finite() {
+                bail!("the loss became {loss_value} at epoch {}, batch {b}: try a smaller --lr", epoch + 1);
+            }
+            state.partial.add(loss_value, chunk.len(), &objective.hits(&logits, &y)?);
+            seen_now += chunk.len();
+            bar.inc(1);
+            bar.set_message(format!(
+                "loss {:.4}  {} {}  {:.0} img/s",
+                state.partial.loss(),
+                names[0],
+                percent(state.partial.metric(0)),
+                seen_now as f64 / started.elapsed().as_secs_f64()
+            ));
+            state.batch = b + 1;
+            if interrupt::requested() && state.batch < batches {
+                bar.abandon();
+                state.adam_steps = adam.steps();
+                checkpoint::save(&files.checkpoint, &trainee.card, trainee.tensors(), adam.state(), &state)?;
+                println!(
+                    "stopped at epoch {}, batch {}; checkpoint saved to {} (continue with --resume)",
+                    epoch + 1,
+                    state.batch,
+                    files.checkpoint.display()
+                );
+                return Ok(FitOutcome { history: state.history, best: state.best, interrupted: true });
+            }
+        }
+        bar.finish_and_clear();
+        let seconds = started.elapsed().as_secs_f64();
+        let val_tally = evaluate(&trainee.network, set, val, objective, opts.batch_size, &device)?;
+        let record = EpochRecord {
+            epoch: epoch + 1,
+            lr: adam.lr,
+            train_loss: state.partial.loss(),
+            train: state.partial.metrics(),
+            val_loss: val_tally.loss(),
+            val: val_tally.metrics(),
+            seconds,
+        };
+        let score = val_tally.metric(0);
+        let improved = state.best.is_none_or(|(best, _)| score > best);
+        if improved {
+            state.best = Some((score, epoch + 1));
+            state.stale = 0;
+            crate::atomic_file::write(&files.weights, &trainee.weights_bytes()?)?;
+        } else {
+            state.stale += 1;
+        }
+        println!(
+            "epoch {:>3}/{}  train loss {:.4} {} {}  val loss {:.4} {} {}  {:.1} s ({:.0} img/s){}",
+            epoch + 1,
+            opts.epochs,
+            record.train_loss,
+            names[0],
+            percent(record.train[0]),
+            record.val_loss,
+            names[0],
+            percent(record.val[0]),
+            seconds,
+            seen_now as f64 / seconds,
+            if improved { "  *best*" } else { "" }
+        );
+        state.history.push(record);
+        state.epoch += 1;
+        state.batch = 0;
+        state.partial = Tally::default();
+        state.adam_steps = adam.steps();
+        checkpoint::save(&files.checkpoint, &trainee.card, trainee.tensors(), adam.state(), &state)?;
+        history::write_csv(&files.history, names, &state.history)?;
+        let title = format!("{} {} per epoch", trainee.card.arch, names[0]);
+        plot::draw(&files.plot, &title, 0, &state.history)?;
+        if interrupt::requested() {
+            println!("stopped after epoch {}; continue with --resume", epoch + 1);
+            return Ok(FitOutcome { history: state.history, best: state.best, interrupted: true });
+        }
+    }
+    if state.stale >= opts.patience {
+        println!("early stop: no better validation {} for {} epochs", names[0], opts.patience);
+    }
+    Ok(FitOutcome { history: state.history, best: state.best, interrupted: false })
+}

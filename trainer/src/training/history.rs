@@ -1,0 +1,78 @@
+//! The per-epoch record of a run, kept in the checkpoint and written as CSV.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use anyhow::Result;
+use serde::{Deserialize, Serialize};
+
+/// One epoch's numbers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EpochRecord {
+    /// 1-based epoch number.
+    pub epoch: usize,
+    /// Learning rate used.
+    pub lr: f64,
+    /// Mean training loss.
+    pub train_loss: f64,
+    /// Training metrics (fractions), in the objective's order.
+    pub train: Vec<f64>,
+    /// Mean validation loss.
+    pub val_loss: f64,
+    /// Validation metrics (fractions).
+    pub val: Vec<f64>,
+    /// Wall-clock seconds of the training pass.
+    pub seconds: f64,
+}
+
+impl EpochRecord {
+    /// Training throughput.
+    pub fn images_per_second(&self, train_images: usize) -> f64 {
+        train_images as f64 / self.seconds.max(1e-9)
+    }
+}
+
+/// The history as CSV text: one header line, one line per epoch.
+pub fn to_csv(metric_names: &[&str], records: &[EpochRecord]) -> String {
+    let mut out = String::from("epoch,lr,train_loss");
+    for n in metric_names {
+        let _ = write!(out, ",train_{n}");
+    }
+    out.push_str(",val_loss");
+    for n in metric_names {
+        let _ = write!(out, ",val_{n}");
+    }
+    out.push_str(",seconds\n");
+    for r in records {
+        let _ = write!(out, "{},{},{:.6}", r.epoch, r.lr, r.train_loss);
+        for v in &r.train {
+            let _ = write!(out, ",{v:.6}");
+        }
+        let _ = write!(out, ",{:.6}", r.val_loss);
+        for v in &r.val {
+            let _ = write!(out, ",{v:.6}");
+        }
+        let _ = writeln!(out, ",{:.3}", r.seconds);
+    }
+    out
+}
+
+/// Writes the history CSV atomically.
+pub fn write_csv(path: &Path, metric_names: &[&str], records: &[EpochRecord]) -> Result<()> {
+    crate::atomic_file::write(path, to_csv(metric_names, records).as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_has_header_and_rows() {
+        let r = EpochRecord { epoch: 1, lr: 0.001, train_loss: 2.0, train: vec![0.5], val_loss: 2.5, val: vec![0.25], seconds: 3.0 };
+        let csv = to_csv(&["accuracy"], &[r]);
+        assert_eq!(
+            csv,
+            "epoch,lr,train_loss,train_accuracy,val_loss,val_accuracy,seconds\n1,0.001,2.000000,0.500000,2.500000,0.250000,3.000\n"
+        );
+    }
+}

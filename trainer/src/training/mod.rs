@@ -1,0 +1,19 @@
+//! The training loop shared by every task, and what it keeps: optimiser state,
+//! checkpoints, history and plots.
+
+pub mod adam;
+pub mod checkpoint;
+pub mod fit;
+pub mod history;
+pub mod interrupt;
+pub mod objective;
+pub mod plot;
+pub mod run_files;
+pub mod tally;
+pub mod trainee;
+
+pub use fit::{fit, evaluate, FitOptions, FitOutcome};
+pub use objective::{Classification, Objective};
+pub use run_files::RunFiles;
+pub use tally::Tally;
+pub use trainee::Trainee;

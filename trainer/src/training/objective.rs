@@ -1,0 +1,60 @@
+//! What a task optimises and how it scores: the loss and the metrics of a batch.
+
+use candle_core::{Result, Tensor};
+use ocellus::prediction::top_k_indices;
+
+/// A task's loss and metrics. The first metric is the one early stopping watches.
+pub trait Objective {
+    /// Metric names, as they appear in the history file.
+    fn metric_names(&self) -> &'static [&'static str];
+    /// The training loss of a batch (a scalar tensor).
+    fn loss(&self, logits: &Tensor, targets: &Tensor) -> Result<Tensor>;
+    /// (hits, total) for each metric of a batch.
+    fn hits(&self, logits: &Tensor, targets: &Tensor) -> Result<Vec<(f64, f64)>>;
+}
+
+/// Single-label classification: cross-entropy loss, top-1 and top-3 accuracy.
+pub struct Classification;
+
+impl Objective for Classification {
+    fn metric_names(&self) -> &'static [&'static str] {
+        &["accuracy", "top3"]
+    }
+
+    fn loss(&self, logits: &Tensor, targets: &Tensor) -> Result<Tensor> {
+        candle_nn::loss::cross_entropy(logits, targets)
+    }
+
+    fn hits(&self, logits: &Tensor, targets: &Tensor) -> Result<Vec<(f64, f64)>> {
+        let scores = logits.to_vec2::<f32>()?;
+        let truth = targets.to_vec1::<u32>()?;
+        let (mut top1, mut top3) = (0.0, 0.0);
+        for (row, &t) in scores.iter().zip(&truth) {
+            let best = top_k_indices(row, 3);
+            if best.first() == Some(&(t as usize)) {
+                top1 += 1.0;
+            }
+            if best.contains(&(t as usize)) {
+                top3 += 1.0;
+            }
+        }
+        let n = truth.len() as f64;
+        Ok(vec![(top1, n), (top3, n)])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use candle_core::Device;
+
+    #[test]
+    fn top1_and_top3() {
+        let logits = Tensor::new(&[[5f32, 1., 2., 3.], [0., 1., 2., 3.]], &Device::Cpu).unwrap();
+        let targets = Tensor::new(&[0u32, 0], &Device::Cpu).unwrap();
+        let h = Classification.hits(&logits, &targets).unwrap();
+        assert_eq!(h, vec![(1.0, 2.0), (1.0, 2.0)]);
+        let loss = Classification.loss(&logits, &targets).unwrap().to_scalar::<f32>().unwrap();
+        assert!(loss > 0.0);
+    }
+}

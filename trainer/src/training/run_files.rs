@@ -1,0 +1,44 @@
+//! The files a training run writes next to its weights.
+
+use std::path::{Path, PathBuf};
+
+/// Paths derived from the `--out` weights path.
+#[derive(Clone, Debug)]
+pub struct RunFiles {
+    /// The best weights (`NAME.safetensors`).
+    pub weights: PathBuf,
+    /// The resumable checkpoint (`NAME.ckpt.safetensors`).
+    pub checkpoint: PathBuf,
+    /// Per-epoch history (`NAME.history.csv`).
+    pub history: PathBuf,
+    /// Accuracy-per-epoch plot (`NAME.accuracy.png`).
+    pub plot: PathBuf,
+}
+
+impl RunFiles {
+    /// Derives the run's file names from the weights path.
+    pub fn for_weights(out: &Path) -> Self {
+        let name = out.file_name().and_then(|n| n.to_str()).unwrap_or("model");
+        let stem = name.strip_suffix(".safetensors").unwrap_or(name);
+        let sibling = |suffix: &str| out.with_file_name(format!("{stem}.{suffix}"));
+        RunFiles {
+            weights: out.to_path_buf(),
+            checkpoint: sibling("ckpt.safetensors"),
+            history: sibling("history.csv"),
+            plot: sibling("accuracy.png"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        let f = RunFiles::for_weights(Path::new("runs/lenet.safetensors"));
+        assert_eq!(f.checkpoint, Path::new("runs/lenet.ckpt.safetensors"));
+        assert_eq!(f.history, Path::new("runs/lenet.history.csv"));
+        assert_eq!(f.plot, Path::new("runs/lenet.accuracy.png"));
+    }
+}
