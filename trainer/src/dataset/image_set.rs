@@ -141,3 +141,93 @@ impl ImageSet {
         Ok((x, y))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dataset::Catalog;
+    use image::{DynamicImage, ImageFormat};
+    use std::path::Path;
+
+    fn save(img: DynamicImage, path: &Path, format: ImageFormat) {
+        img.save_with_format(path, format).unwrap();
+    }
+
+    /// A class-folder dataset with one image of every awkward kind.
+    fn awkward_folder(root: &Path) {
+        let dir = root.join("thing");
+        std::fs::create_dir_all(&dir).unwrap();
+        let rgb = image::RgbImage::from_fn(40, 30, |x, y| image::Rgb([x as u8 * 6, y as u8 * 8, 50]));
+        save(DynamicImage::ImageRgb8(rgb.clone()), &dir.join("rgb.png"), ImageFormat::Png);
+        save(DynamicImage::ImageRgb8(rgb.clone()), &dir.join("photo.jpg"), ImageFormat::Jpeg);
+        save(DynamicImage::ImageRgb8(rgb).grayscale(), &dir.join("grey.png"), ImageFormat::Png);
+        let rgba = image::RgbaImage::from_pixel(8, 8, image::Rgba([1, 2, 3, 128]));
+        save(DynamicImage::ImageRgba8(rgba), &dir.join("rgba.png"), ImageFormat::Png);
+        let deep = image::ImageBuffer::<image::Rgb<u16>, _>::from_pixel(8, 8, image::Rgb([1000u16, 40000, 65535]));
+        save(DynamicImage::ImageRgb16(deep), &dir.join("deep.png"), ImageFormat::Png);
+        std::fs::write(dir.join("corrupt.png"), b"\x89PNG\r\n\x1a\nthis is not the rest of a png").unwrap();
+        let whole = std::fs::read(dir.join("rgb.png")).unwrap();
+        std::fs::write(dir.join("truncated.png"), &whole[..whole.len() / 2]).unwrap();
+        // The 1x1 PNG's header patched to claim 50000 x 50000 pixels (a decompression bomb's shape).
+        let mut huge = Vec::new();
+        DynamicImage::ImageRgb8(image::RgbImage::new(1, 1)).write_to(&mut std::io::Cursor::new(&mut huge), ImageFormat::Png).unwrap();
+        huge[16..20].copy_from_slice(&50_000u32.to_be_bytes());
+        huge[20..24].copy_from_slice(&50_000u32.to_be_bytes());
+        let crc = crc32(&huge[12..29]);
+        huge[29..33].copy_from_slice(&crc.to_be_bytes());
+        std::fs::write(dir.join("huge.png"), huge).unwrap();
+        std::fs::write(dir.join("README"), b"not an image, not counted").unwrap();
+    }
+
+    fn crc32(data: &[u8]) -> u32 {
+        let mut crc = 0xffff_ffffu32;
+        for &b in data {
+            crc ^= b as u32;
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
+            }
+        }
+        !crc
+    }
+
+    #[test]
+    fn awkward_images_load_or_are_skipped_by_name() {
+        let root = tempfile::tempdir().unwrap();
+        awkward_folder(root.path());
+        let catalog = Catalog::open(root.path()).unwrap();
+        assert_eq!(catalog.samples.len(), 8, "README is not an image");
+        let size = InputSize::square(16);
+        let (set, skipped) = ImageSet::load(&catalog.samples, size, false);
+        assert_eq!(set.len(), 5, "rgb, jpeg, grey, rgba and 16-bit load");
+        let mut names: Vec<(String, String)> = skipped
+            .iter()
+            .map(|s| (Path::new(&s.what).file_name().unwrap().to_string_lossy().into_owned(), s.reason.clone()))
+            .collect();
+        names.sort();
+        assert_eq!(names.len(), 3, "{names:?}");
+        assert_eq!(names[0].0, "corrupt.png");
+        assert_eq!(names[1].0, "huge.png");
+        assert!(names[1].1.contains("too large: 50000x50000"), "{:?}", names[1]);
+        assert_eq!(names[2].0, "truncated.png");
+        // 16-bit white-ish blue pixel is scaled to 8 bits.
+        let deep = (0..set.len()).find(|&i| set.source(i).to_string().ends_with("deep.png")).unwrap();
+        assert_eq!(&set.pixels(deep)[..3], &[4, 156, 255]);
+    }
+
+    #[test]
+    fn batches_use_the_shared_preprocessing() {
+        let root = tempfile::tempdir().unwrap();
+        awkward_folder(root.path());
+        let catalog = Catalog::open(root.path()).unwrap();
+        let size = InputSize { width: 12, height: 10 };
+        let (set, _) = ImageSet::load(&catalog.samples, size, false);
+        let (x, y) = set.batch::<rand::rngs::StdRng>(&[0, 1], None, &Device::Cpu).unwrap();
+        assert_eq!(x.dims(), &[2, 3, 10, 12]);
+        assert_eq!(y.to_vec1::<u32>().unwrap(), vec![0, 0]);
+        let Source::File(path) = set.source(1) else { panic!() };
+        let direct = ocellus::image_input::image_tensor(&std::fs::read(path).unwrap(), size, &Device::Cpu).unwrap();
+        let from_batch = x.narrow(0, 1, 1).unwrap();
+        let diff = (direct - from_batch).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
+        assert_eq!(diff, 0.0, "trainer batches and single-image inference see identical tensors");
+    }
+}

@@ -1,0 +1,40 @@
+//! The weights shipped in `static/models/` load through the shared core and answer.
+
+use candle_core::Device;
+use ocellus::{Task, TrainedModel};
+use ocellus_e2e::{cifar10_or_skip, manifest, repo_root};
+
+#[test]
+fn every_shipped_model_loads_and_matches_its_manifest_entry() {
+    let manifest = manifest();
+    assert!(!manifest.models.is_empty());
+    for entry in &manifest.models {
+        let path = repo_root().join("static/models").join(&entry.file);
+        let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let model = TrainedModel::from_bytes(&bytes, &Device::Cpu).unwrap();
+        assert_eq!(model.card.task.name(), entry.task, "{}", entry.name);
+        let facts = model.card.training.as_ref().expect("shipped models carry their training facts");
+        assert!(facts.metrics.contains_key("test_top1"), "{}", entry.name);
+    }
+    let defaults = manifest.models.iter().filter(|m| m.default && m.task == "classify").count();
+    assert_eq!(defaults, 1, "exactly one default classifier");
+}
+
+#[test]
+fn shipped_lenet_reads_real_cifar_images() {
+    let Some(cifar) = cifar10_or_skip("shipped_lenet_reads_real_cifar_images") else { return };
+    let bytes = std::fs::read(repo_root().join("static/models/lenet-cifar10.safetensors")).unwrap();
+    let model = TrainedModel::from_bytes(&bytes, &Device::Cpu).unwrap().expect_task(&Task::Classify).unwrap();
+    let (mut right, mut total) = (0, 0);
+    for label in &model.card.labels {
+        for n in (0..5000).step_by(250) {
+            let img = std::fs::read(cifar.join(format!("train/{label}/{n:04}.jpg"))).unwrap();
+            let top = model.classify(&img, 1).unwrap();
+            right += (&top[0].label == label) as usize;
+            total += 1;
+        }
+    }
+    let acc = right as f64 / total as f64;
+    eprintln!("shipped LeNet: {right}/{total} = {:.1}% on a sample of real CIFAR-10 images", acc * 100.0);
+    assert!(acc > 0.45, "{acc}");
+}
