@@ -139,28 +139,11 @@ mod tests {
 
     #[test]
     fn huge_dimensions_are_refused_before_decoding() {
-        // A real 1x1 PNG whose header is patched to claim 100000 x 100000 pixels.
-        let one = RgbImage::from_pixel(1, 1, image::Rgb([0, 0, 0]));
-        let mut png = encode(DynamicImage::ImageRgb8(one), ImageFormat::Png);
-        png[16..20].copy_from_slice(&100_000u32.to_be_bytes());
-        png[20..24].copy_from_slice(&100_000u32.to_be_bytes());
-        let crc = crc32(&png[12..29]);
-        png[29..33].copy_from_slice(&crc.to_be_bytes());
+        let png = crate::fixtures::png_claiming_size(100_000, 100_000);
         match decode_rgb(&png) {
             Err(Error::ImageTooLarge { width: 100_000, height: 100_000, .. }) => {}
             other => panic!("expected ImageTooLarge, got {other:?}"),
         }
-    }
-
-    fn crc32(data: &[u8]) -> u32 {
-        let mut crc = 0xffff_ffffu32;
-        for &b in data {
-            crc ^= b as u32;
-            for _ in 0..8 {
-                crc = if crc & 1 == 1 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
-            }
-        }
-        !crc
     }
 
     #[test]

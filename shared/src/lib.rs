@@ -5,6 +5,8 @@
 //! same answers in the page.
 
 pub mod error;
+#[cfg(any(test, feature = "fixtures"))]
+pub mod fixtures;
 pub mod image_input;
 pub mod model_card;
 pub mod models;

@@ -5,9 +5,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use walkdir::WalkDir;
 
-use super::{is_image_file, read_labels_file, Catalog, Layout, Part, Sample, Skipped, Source};
+use super::{image_files_under, is_image_file, read_labels_file, Catalog, Layout, Part, Sample, Skipped, Source};
 
 /// Folder names that mark a split, and the split they mark.
 const PART_FOLDERS: &[(&str, Part)] = &[
@@ -70,14 +69,7 @@ pub fn scan(dir: &Path) -> Result<Catalog> {
             });
             continue;
         };
-        let mut files: Vec<PathBuf> = WalkDir::new(class_dir)
-            .follow_links(true)
-            .into_iter()
-            .filter_map(|e| e.ok())
-            .filter(|e| e.file_type().is_file() && is_image_file(e.path()))
-            .map(|e| e.into_path())
-            .collect();
-        files.sort();
+        let files = image_files_under(class_dir);
         samples.extend(files.into_iter().map(|f| Sample { source: Source::File(f), targets: vec![class], part: *part }));
     }
     for (root, _) in &roots {

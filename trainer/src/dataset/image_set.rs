@@ -168,26 +168,8 @@ mod tests {
         std::fs::write(dir.join("corrupt.png"), b"\x89PNG\r\n\x1a\nthis is not the rest of a png").unwrap();
         let whole = std::fs::read(dir.join("rgb.png")).unwrap();
         std::fs::write(dir.join("truncated.png"), &whole[..whole.len() / 2]).unwrap();
-        // The 1x1 PNG's header patched to claim 50000 x 50000 pixels (a decompression bomb's shape).
-        let mut huge = Vec::new();
-        DynamicImage::ImageRgb8(image::RgbImage::new(1, 1)).write_to(&mut std::io::Cursor::new(&mut huge), ImageFormat::Png).unwrap();
-        huge[16..20].copy_from_slice(&50_000u32.to_be_bytes());
-        huge[20..24].copy_from_slice(&50_000u32.to_be_bytes());
-        let crc = crc32(&huge[12..29]);
-        huge[29..33].copy_from_slice(&crc.to_be_bytes());
-        std::fs::write(dir.join("huge.png"), huge).unwrap();
+        std::fs::write(dir.join("huge.png"), ocellus::fixtures::png_claiming_size(50_000, 50_000)).unwrap();
         std::fs::write(dir.join("README"), b"not an image, not counted").unwrap();
-    }
-
-    fn crc32(data: &[u8]) -> u32 {
-        let mut crc = 0xffff_ffffu32;
-        for &b in data {
-            crc ^= b as u32;
-            for _ in 0..8 {
-                crc = if crc & 1 == 1 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
-            }
-        }
-        !crc
     }
 
     #[test]

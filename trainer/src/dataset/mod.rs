@@ -22,6 +22,19 @@ pub fn is_image_file(path: &std::path::Path) -> bool {
         .is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
 }
 
+/// Every image file below `dir` (following links), sorted by path.
+pub fn image_files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = walkdir::WalkDir::new(dir)
+        .follow_links(true)
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_file() && is_image_file(e.path()))
+        .map(|e| e.into_path())
+        .collect();
+    files.sort();
+    files
+}
+
 /// Reads a `labels.txt`: class names separated by whitespace, in output order.
 pub fn read_labels_file(path: &std::path::Path) -> anyhow::Result<Vec<String>> {
     use anyhow::Context;

@@ -4,9 +4,8 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use anyhow::Result;
-use walkdir::WalkDir;
 
-use super::{is_image_file, read_labels_file, Catalog, Layout, Sample, Skipped, Source};
+use super::{image_files_under, read_labels_file, Catalog, Layout, Sample, Skipped, Source};
 
 /// The label part of a `<id>_<label>` file stem: after the first underscore, the id all digits.
 pub fn label_of(stem: &str) -> Option<&str> {
@@ -21,14 +20,7 @@ pub fn scan(dir: &Path) -> Result<Option<Catalog>> {
     if !labels_path.is_file() {
         return Ok(None);
     }
-    let mut images: Vec<_> = WalkDir::new(dir)
-        .follow_links(true)
-        .into_iter()
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_type().is_file() && is_image_file(e.path()))
-        .map(|e| e.into_path())
-        .collect();
-    images.sort();
+    let images = image_files_under(dir);
     let named = images
         .iter()
         .filter(|p| p.file_stem().and_then(|s| s.to_str()).and_then(label_of).is_some())
