@@ -20,6 +20,9 @@ pub struct Cli {
 /// The top-level commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Check a data folder: layout, classes, split sizes and unreadable files, without training.
+    #[command(subcommand)]
+    Prepare(PrepareTask),
     /// Train a model.
     #[command(subcommand)]
     Train(TrainTask),
@@ -31,6 +34,30 @@ pub enum Command {
     Test(TestTask),
     /// Print training and inference speed of the models on this machine.
     Bench(BenchArgs),
+}
+
+/// `prepare` per task.
+#[derive(Debug, Subcommand)]
+pub enum PrepareTask {
+    /// A classification data folder.
+    Classify(PrepareClassifyArgs),
+}
+
+/// `ocellus prepare classify`.
+#[derive(Debug, Args)]
+pub struct PrepareClassifyArgs {
+    /// Data folder, in any layout `train classify` reads.
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Input size WxH that images are decoded and resized to.
+    #[arg(long, default_value = "32x32")]
+    pub input: InputSize,
+    /// Seed of the shuffle and split.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Use at most this many images (a seeded random subset).
+    #[arg(long)]
+    pub limit: Option<usize>,
 }
 
 /// `train` per task.

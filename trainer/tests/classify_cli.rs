@@ -164,3 +164,81 @@ fn class_folders_with_a_test_folder_keep_it_as_the_test_split() {
     let log = ok(&["train", "classify", "--data", s(data.path()), "--arch", "lenet", "--out", s(&out), "--epochs", "1"]);
     assert!(log.contains("split: 64 train, 8 validation, 20 test"), "{log}");
 }
+
+#[test]
+fn prepare_reports_classes_splits_and_unreadable_files() {
+    let data = tempfile::tempdir().unwrap();
+    write_tutorial(data.path(), 10, 8);
+    std::fs::write(data.path().join("a/77_checker.png"), b"garbage").unwrap();
+    let out = common::ocellus(&["prepare", "classify", "--data", s(data.path())]);
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("41 labelled images, 4 classes"), "{stdout}");
+    assert!(stdout.contains("split: 32 train, 4 validation, 4 test"), "{stdout}");
+    let row = stdout.lines().find(|l| l.starts_with("checker")).unwrap();
+    let counts: usize = row.split_whitespace().skip(1).map(|n| n.parse::<usize>().unwrap()).sum();
+    assert_eq!(counts, 10, "the garbage file is not counted: {row}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("77_checker.png: cannot decode image"));
+}
+
+#[test]
+fn killing_training_at_any_moment_leaves_loadable_files() {
+    let data = tempfile::tempdir().unwrap();
+    write_class_folders(data.path(), 60, 10);
+    let runs = tempfile::tempdir().unwrap();
+    let out = runs.path().join("m.safetensors");
+    let ckpt = runs.path().join("m.ckpt.safetensors");
+    let args = ["train", "classify", "--data", s(data.path()), "--arch", "lenet", "--out", s(&out), "--batch-size", "2", "--epochs", "100"];
+    // Kill without warning at several moments; each time, whatever is on disk must load.
+    for (round, wait_ms) in [700u64, 1300, 400, 1900].into_iter().enumerate() {
+        let mut run_args = args.to_vec();
+        if ckpt.exists() {
+            run_args.push("--resume");
+        }
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ocellus"))
+            .args(&run_args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(wait_ms));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        if out.exists() {
+            let bytes = std::fs::read(&out).unwrap();
+            ocellus::TrainedModel::from_bytes(&bytes, &candle_core::Device::Cpu)
+                .unwrap_or_else(|e| panic!("round {round}: weights file is damaged: {e}"));
+        }
+        if ckpt.exists() {
+            let bytes = std::fs::read(&ckpt).unwrap();
+            ocellus::weights::read_metadata(&bytes).unwrap_or_else(|e| panic!("round {round}: checkpoint is damaged: {e}"));
+        }
+    }
+}
+
+#[test]
+fn bench_prints_a_table() {
+    let out = ok(&["bench", "--quick", "--iters", "1"]);
+    assert!(out.contains("| model | train b100 |"), "{out}");
+    assert!(out.lines().any(|l| l.starts_with("| lenet |")), "{out}");
+    assert!(out.lines().any(|l| l.starts_with("| resnet18 (width 16) |")), "{out}");
+}
+
+#[test]
+fn the_same_seed_trains_the_same_weights() {
+    let data = tempfile::tempdir().unwrap();
+    write_class_folders(data.path(), 12, 11);
+    let runs = tempfile::tempdir().unwrap();
+    let train = |name: &str, seed: &str| {
+        let out = runs.path().join(name);
+        ok(&["train", "classify", "--data", s(data.path()), "--arch", "lenet", "--out", s(&out), "--epochs", "2", "--batch-size", "8", "--augment", "on", "--seed", seed]);
+        let (_, tensors) = ocellus::weights::read(&std::fs::read(&out).unwrap(), &candle_core::Device::Cpu).unwrap();
+        let mut flat: Vec<(String, Vec<f32>)> =
+            tensors.into_iter().map(|(k, v)| (k, v.flatten_all().unwrap().to_vec1::<f32>().unwrap())).collect();
+        flat.sort_by(|a, b| a.0.cmp(&b.0));
+        flat
+    };
+    let a = train("a.safetensors", "5");
+    assert_eq!(a, train("b.safetensors", "5"), "initialisation, shuffles, augmentation and dropout all follow the seed");
+    assert_ne!(a, train("c.safetensors", "6"));
+}

@@ -1,9 +1,14 @@
 //! LeNet as the tutorial builds it (SPEC.md section 3).
 
 use candle_core::{Module, Tensor};
-use candle_nn::{conv2d, linear, Conv2d, Conv2dConfig, Dropout, Linear, VarBuilder};
+use candle_nn::{conv2d, linear, Conv2d, Conv2dConfig, Linear, VarBuilder};
+
+use super::dropout::dropout;
 
 use crate::InputSize;
+
+/// The tutorial's dropout probability after each hidden linear layer.
+const DROPOUT: f32 = 0.1;
 
 /// Conv(3,6,k5) ReLU MaxPool2, Conv(6,16,k5) ReLU MaxPool2, Linear 120, 60, outputs.
 #[derive(Debug, Clone)]
@@ -13,7 +18,6 @@ pub struct LeNet {
     fc1: Linear,
     fc2: Linear,
     fc3: Linear,
-    dropout: Dropout,
 }
 
 impl LeNet {
@@ -31,7 +35,6 @@ impl LeNet {
             fc1: linear(16 * fw * fh, 120, vb.pp("fc1"))?,
             fc2: linear(120, 60, vb.pp("fc2"))?,
             fc3: linear(60, outputs, vb.pp("fc3"))?,
-            dropout: Dropout::new(0.1),
         })
     }
 
@@ -40,8 +43,8 @@ impl LeNet {
         let xs = self.conv1.forward(xs)?.relu()?.max_pool2d(2)?;
         let xs = self.conv2.forward(&xs)?.relu()?.max_pool2d(2)?;
         let xs = xs.flatten_from(1)?;
-        let xs = self.dropout.forward(&self.fc1.forward(&xs)?.relu()?, train)?;
-        let xs = self.dropout.forward(&self.fc2.forward(&xs)?.relu()?, train)?;
+        let xs = dropout(&self.fc1.forward(&xs)?.relu()?, DROPOUT, train)?;
+        let xs = dropout(&self.fc2.forward(&xs)?.relu()?, DROPOUT, train)?;
         self.fc3.forward(&xs)
     }
 }

@@ -1,6 +1,7 @@
 //! The networks, as the tutorial defines them, built from a `VarBuilder` so that the same
 //! code serves random initialisation (training) and loaded weights (inference).
 
+pub mod dropout;
 mod lenet;
 mod resnet;
 

@@ -37,7 +37,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
     let input = InputSize::square(32);
     for arch in archs {
         let card = ModelCard::new(Task::Classify, arch, input, (0..10).map(|i| i.to_string()).collect());
-        let trainee = Trainee::new(card, &device)?;
+        let trainee = Trainee::new(card, &device, 0)?;
         let mut adam = Adam::new(trainee.trainable(), 1e-3)?;
         let x100 = Tensor::rand(0f32, 1f32, (100, 3, 32, 32), &device)?;
         let y100 = Tensor::from_vec((0..100u32).map(|i| i % 10).collect::<Vec<_>>(), 100, &device)?;

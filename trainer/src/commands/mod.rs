@@ -2,13 +2,14 @@
 
 mod bench;
 mod eval_classify;
+mod prepare_classify;
 mod skipped_report;
 mod test_classify;
 mod train_classify;
 
 use anyhow::Result;
 
-use crate::cli::{Cli, Command, EvalTask, TestTask, TrainTask};
+use crate::cli::{Cli, Command, EvalTask, PrepareTask, TestTask, TrainTask};
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
@@ -17,6 +18,7 @@ pub fn run(cli: Cli) -> Result<()> {
         std::env::set_var("RAYON_NUM_THREADS", n.max(1).to_string());
     }
     match cli.command {
+        Command::Prepare(PrepareTask::Classify(args)) => prepare_classify::run(args).map(|_| ()),
         Command::Train(TrainTask::Classify(args)) => train_classify::run(args),
         Command::Eval(EvalTask::Classify(args)) => eval_classify::run(args),
         Command::Test(TestTask::Classify(args)) => test_classify::run(args),

@@ -5,11 +5,9 @@ use std::collections::BTreeMap;
 use anyhow::{bail, Result};
 use ocellus::{weights, Arch, ModelCard, Task, TrainedModel, TrainingFacts};
 
-use super::skipped_report;
+use super::prepare_classify::prepare;
 use crate::cli::{ArchName, Toggle, TrainClassifyArgs};
 use crate::dataset::augment::Augment;
-use crate::dataset::split::{limit, split};
-use crate::dataset::{Catalog, ImageSet, Sample};
 use crate::training::{evaluate, fit, Classification, FitOptions, RunFiles, Trainee};
 
 /// Runs the command.
@@ -25,37 +23,13 @@ pub fn run(args: TrainClassifyArgs) -> Result<()> {
     };
 
     // Prepare: find, subset, decode and split the data.
-    let catalog = Catalog::open(&args.data)?;
-    println!(
-        "data: {} in {}: {} labelled images, {} classes",
-        catalog.layout,
-        args.data.display(),
-        catalog.samples.len(),
-        catalog.labels.len()
-    );
-    let mut skipped = catalog.skipped.clone();
-    let kept = limit(catalog.samples.len(), opts.limit, opts.seed);
-    let samples: Vec<Sample> = kept.iter().map(|&i| catalog.samples[i].clone()).collect();
+    let prepared = prepare(&args.data, args.input, opts.seed, opts.limit)?;
+    let (set, parts_split, catalog) = (&prepared.set, &prepared.split, &prepared.catalog);
     let show = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let (set, undecodable) = ImageSet::load(&samples, args.input, show);
-    skipped.extend(undecodable);
-    if set.is_empty() {
-        skipped_report::print("reading the data", &skipped);
-        bail!("none of the images in {} could be read", args.data.display());
-    }
-    let parts: Vec<_> = (0..set.len()).map(|i| samples[set.origin(i)].part).collect();
-    let parts_split = split(&parts, opts.seed);
-    println!(
-        "split: {} train, {} validation, {} test (seed {})",
-        parts_split.train.len(),
-        parts_split.val.len(),
-        parts_split.test.len(),
-        opts.seed
-    );
 
     // Train.
     let card = ModelCard::new(Task::Classify, arch, args.input, catalog.labels.clone());
-    let mut trainee = Trainee::new(card, &device)?;
+    let mut trainee = Trainee::new(card, &device, opts.seed)?;
     println!("model: {} with {} parameters, input {}", arch, trainee.parameter_count(), args.input);
     let files = RunFiles::for_weights(&opts.out);
     let fit_opts = FitOptions {
@@ -70,8 +44,7 @@ pub fn run(args: TrainClassifyArgs) -> Result<()> {
         progress: show,
     };
     let objective = Classification;
-    let outcome = fit(&mut trainee, &set, &parts_split.train, &parts_split.val, &objective, &fit_opts, &files)?;
-    skipped_report::print("reading the data", &skipped);
+    let outcome = fit(&mut trainee, set, &parts_split.train, &parts_split.val, &objective, &fit_opts, &files)?;
     if outcome.interrupted {
         return Ok(());
     }
@@ -84,7 +57,7 @@ pub fn run(args: TrainClassifyArgs) -> Result<()> {
     let best = TrainedModel::from_bytes(&bytes, &device)?;
     let mut metrics = BTreeMap::from([("val_accuracy".to_string(), best_val)]);
     if !parts_split.test.is_empty() {
-        let t = evaluate(&best.network, &set, &parts_split.test, &objective, opts.batch_size, &device)?;
+        let t = evaluate(&best.network, set, &parts_split.test, &objective, opts.batch_size, &device)?;
         println!(
             "test: top-1 {:.2}%  top-3 {:.2}%  on {} images (best epoch {best_epoch})",
             t.metric(0) * 100.0,

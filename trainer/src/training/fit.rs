@@ -172,6 +172,7 @@ pub fn fit(
                 .map(|&i| train[i])
                 .collect();
             let mut rng = StdRng::seed_from_u64(mix(opts.seed, epoch, b));
+            ocellus::models::dropout::seed(mix(opts.seed ^ 0xd0, epoch, b));
             let aug = opts.augment.as_ref().map(|a| (a, &mut rng));
             let (x, y) = set.batch(&chunk, aug, &device)?;
             let logits = trainee.network.forward_t(&x, true).map_err(|e| explain(e, opts.batch_size))?;

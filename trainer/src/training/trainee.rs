@@ -6,6 +6,9 @@ use candle_core::{DType, Device, Result, Tensor, Var};
 use candle_nn::{VarBuilder, VarMap};
 use ocellus::models::is_running_stat;
 use ocellus::{weights, ModelCard, Network};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use rand_distr::{Distribution, Normal};
 
 /// A model under training, whose variables live in a `VarMap`.
 pub struct Trainee {
@@ -20,12 +23,43 @@ pub struct Trainee {
 }
 
 impl Trainee {
-    /// A randomly initialised model for `card`.
-    pub fn new(card: ModelCard, device: &Device) -> Result<Self> {
+    /// A model for `card`, initialised from `seed` (so that runs are reproducible).
+    pub fn new(card: ModelCard, device: &Device, seed: u64) -> Result<Self> {
         let varmap = VarMap::new();
         let vb = VarBuilder::from_varmap(&varmap, DType::F32, device);
         let network = Network::build(card.arch, card.input, card.outputs(), vb)?;
-        Ok(Trainee { card, varmap, network, device: device.clone() })
+        let trainee = Trainee { card, varmap, network, device: device.clone() };
+        trainee.initialise(seed)?;
+        Ok(trainee)
+    }
+
+    /// Redraws the weights as candle initialises them (Kaiming-normal weights, uniform
+    /// biases within 1/sqrt(fan-in)), but from a seeded generator: candle's own CPU
+    /// generator cannot be seeded. BatchNorm's constants are left as built.
+    fn initialise(&self, seed: u64) -> Result<()> {
+        let data = self.varmap.data().lock().expect("varmap lock");
+        let fan_in = |dims: &[usize]| dims[1..].iter().product::<usize>().max(1) as f32;
+        for (name, var) in data.iter() {
+            let dims = var.dims().to_vec();
+            // Each tensor draws from its own stream, so the order of iteration does not matter.
+            let stream = name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3));
+            let mut rng = StdRng::seed_from_u64(seed ^ stream);
+            let n = var.elem_count();
+            let values: Vec<f32> = if dims.len() >= 2 {
+                let normal = Normal::new(0.0, (2.0 / fan_in(&dims)).sqrt()).expect("positive std");
+                (0..n).map(|_| normal.sample(&mut rng)).collect()
+            } else if let Some(weight) = name.strip_suffix(".bias").and_then(|p| data.get(&format!("{p}.weight"))) {
+                if weight.rank() < 2 {
+                    continue;
+                }
+                let bound = 1.0 / fan_in(weight.dims()).sqrt();
+                (0..n).map(|_| rng.random_range(-bound..bound)).collect()
+            } else {
+                continue;
+            };
+            var.set(&Tensor::from_vec(values, dims, &self.device)?)?;
+        }
+        Ok(())
     }
 
     /// The variables the optimiser updates (everything but running statistics), by name.
