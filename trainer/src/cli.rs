@@ -124,8 +124,11 @@ pub struct TrainOptions {
     #[arg(long, value_enum, default_value_t = Toggle::Off)]
     pub augment: Toggle,
     /// Continue an interrupted run from its checkpoint.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "restart")]
     pub resume: bool,
+    /// Start afresh even though a checkpoint of an earlier run with this --out exists (it is replaced).
+    #[arg(long)]
+    pub restart: bool,
 }
 
 /// on / off.

@@ -72,6 +72,12 @@ fn resume_continues_and_refuses_other_settings() {
     assert!(err.contains("--batch-size was 16"), "{err}");
     let err = fails(&[&base[..], &["--epochs", "5", "--resume", "--seed", "9"]].concat());
     assert!(err.contains("--seed was 42"), "{err}");
+
+    // A fresh run never silently replaces an earlier one's checkpoint.
+    let err = fails(&[&base[..], &["--epochs", "1"]].concat());
+    assert!(err.contains("pass --resume to continue it, or --restart"), "{err}");
+    let again = ok(&[&base[..], &["--epochs", "1", "--restart"]].concat());
+    assert!(again.contains("epoch   1/1"), "{again}");
 }
 
 #[test]

@@ -41,6 +41,7 @@ pub fn run(args: TrainClassifyArgs) -> Result<()> {
         seed: opts.seed,
         augment: (opts.augment == Toggle::On).then_some(Augment::CIFAR),
         resume: opts.resume,
+        restart: opts.restart,
         progress: show,
     };
     let objective = Classification;

@@ -38,6 +38,8 @@ pub struct FitOptions {
     pub augment: Option<Augment>,
     /// Continue from the checkpoint instead of starting afresh.
     pub resume: bool,
+    /// Start afresh and replace an existing checkpoint.
+    pub restart: bool,
     /// Draw progress bars.
     pub progress: bool,
 }
@@ -107,6 +109,12 @@ pub fn fit(
         train_images: train.len(),
         val_images: val.len(),
     };
+    if !opts.resume && !opts.restart && files.checkpoint.exists() {
+        bail!(
+            "{} holds an earlier run: pass --resume to continue it, or --restart to start afresh and replace it",
+            files.checkpoint.display()
+        );
+    }
     let mut adam = Adam::new(trainee.trainable(), opts.lr)?;
     let mut state = TrainState {
         config: config.clone(),
