@@ -18,6 +18,7 @@ fn every_shipped_model_loads_and_matches_its_manifest_entry() {
     }
     let defaults = manifest.models.iter().filter(|m| m.default && m.task == "classify").count();
     assert_eq!(defaults, 1, "exactly one default classifier");
+    assert!(manifest.default_for("classify").is_some());
 }
 
 #[test]

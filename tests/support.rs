@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use serde::Deserialize;
+use ocellus::manifest::Manifest;
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {
@@ -28,32 +28,11 @@ pub fn cifar10_or_skip(test: &str) -> Option<PathBuf> {
     }
 }
 
-/// One entry of `static/models/manifest.json`.
-#[derive(Debug, Deserialize)]
-pub struct ManifestEntry {
-    /// File name inside `static/models/`.
-    pub file: String,
-    /// Human name shown in the page.
-    pub name: String,
-    /// Task the model serves.
-    pub task: String,
-    /// Whether the page selects it first for its task.
-    #[serde(default)]
-    pub default: bool,
-}
-
-/// The shipped models' manifest.
-#[derive(Debug, Deserialize)]
-pub struct Manifest {
-    /// The models.
-    pub models: Vec<ManifestEntry>,
-}
-
 /// Reads `static/models/manifest.json`.
 pub fn manifest() -> Manifest {
     let path = repo_root().join("static/models/manifest.json");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    Manifest::parse(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 /// Runs an `ocellus` command line in this process.

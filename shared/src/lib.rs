@@ -8,6 +8,7 @@ pub mod error;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
 pub mod image_input;
+pub mod manifest;
 pub mod model_card;
 pub mod models;
 pub mod prediction;
