@@ -1,0 +1,50 @@
+//! Thin wrappers over the browser APIs the page uses: fetch, files, clocks, object URLs.
+
+use js_sys::Uint8Array;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Blob, File, Response};
+
+fn js_error(what: &str, e: wasm_bindgen::JsValue) -> String {
+    format!("{what}: {}", e.as_string().unwrap_or_else(|| format!("{e:?}")))
+}
+
+/// Fetches a URL (relative to the page, so the app works under any sub-path) as bytes.
+pub async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let response = JsFuture::from(window.fetch_with_str(url)).await.map_err(|e| js_error(url, e))?;
+    let response: Response = response.dyn_into().map_err(|e| js_error(url, e))?;
+    if !response.ok() {
+        return Err(format!("{url}: HTTP {}", response.status()));
+    }
+    let buffer = JsFuture::from(response.array_buffer().map_err(|e| js_error(url, e))?)
+        .await
+        .map_err(|e| js_error(url, e))?;
+    Ok(Uint8Array::new(&buffer).to_vec())
+}
+
+/// Fetches a URL as text.
+pub async fn fetch_text(url: &str) -> Result<String, String> {
+    String::from_utf8(fetch_bytes(url).await?).map_err(|_| format!("{url} is not UTF-8 text"))
+}
+
+/// Reads a file the user gave (picker, drop or paste).
+pub async fn read_file(file: &File) -> Result<Vec<u8>, String> {
+    let buffer = JsFuture::from(file.array_buffer()).await.map_err(|e| js_error(&file.name(), e))?;
+    Ok(Uint8Array::new(&buffer).to_vec())
+}
+
+/// A `blob:` URL showing `blob` (for the image preview).
+pub fn object_url(blob: &Blob) -> Option<String> {
+    web_sys::Url::create_object_url_with_blob(blob).ok()
+}
+
+/// Releases a URL made by [`object_url`].
+pub fn revoke_url(url: &str) {
+    let _ = web_sys::Url::revoke_object_url(url);
+}
+
+/// Milliseconds from a monotonic clock.
+pub fn now_ms() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
+}
