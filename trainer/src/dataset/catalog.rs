@@ -109,13 +109,4 @@ impl Catalog {
         }
         Ok(catalog)
     }
-
-    /// Counts of samples per class, in label order.
-    pub fn class_counts(&self) -> Vec<usize> {
-        let mut counts = vec![0; self.labels.len()];
-        for s in &self.samples {
-            counts[s.targets[0] as usize] += 1;
-        }
-        counts
-    }
 }

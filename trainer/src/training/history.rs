@@ -25,13 +25,6 @@ pub struct EpochRecord {
     pub seconds: f64,
 }
 
-impl EpochRecord {
-    /// Training throughput.
-    pub fn images_per_second(&self, train_images: usize) -> f64 {
-        train_images as f64 / self.seconds.max(1e-9)
-    }
-}
-
 /// The history as CSV text: one header line, one line per epoch.
 pub fn to_csv(metric_names: &[&str], records: &[EpochRecord]) -> String {
     let mut out = String::from("epoch,lr,train_loss");
