@@ -1,44 +1,51 @@
-//! `cargo xtask <task>`: the project's set-up and test runner, so that a fresh machine
-//! needs nothing but Rust and this repository.
+//! `cargo xtask <task>`: the project's set-up, build and test runner, so that a fresh
+//! machine needs nothing but Rust, npm and this repository.
 
-use std::process::{Command, ExitCode};
+mod process;
+mod toolchain;
 
-/// Runs a command, echoing it; fails with its name on a non-zero exit.
-fn run(program: &str, args: &[&str]) -> Result<(), String> {
-    eprintln!("$ {program} {}", args.join(" "));
-    let status = Command::new(program).args(args).status().map_err(|e| format!("cannot run {program}: {e}"))?;
-    if status.success() { Ok(()) } else { Err(format!("`{program} {}` failed ({status})", args.join(" "))) }
-}
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
-/// Output of a command, or an empty string when it cannot run.
-fn output(program: &str, args: &[&str]) -> String {
-    Command::new(program)
-        .args(args)
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
-        .unwrap_or_default()
-}
+use process::{run, run_in};
 
-/// Installs the wasm32 target when it is missing.
-fn ensure_wasm_target() -> Result<(), String> {
-    if output("rustup", &["target", "list", "--installed"]).lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
-        return Ok(());
-    }
-    run("rustup", &["target", "add", "wasm32-unknown-unknown"])
+const USAGE: &str = "usage: cargo xtask <task>
+  test        build shared/ for wasm32 and run every test (what CI runs)
+  serve       install the web toolchain if missing, build the page and serve it on http://127.0.0.1:8080
+  build-web   build the page into target/site (plain static files for any web server)";
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask/ has a parent").to_path_buf()
 }
 
 /// Everything CI checks: native tests of the whole workspace and the wasm32 build of `shared/`.
 fn test() -> Result<(), String> {
-    ensure_wasm_target()?;
+    toolchain::ensure_wasm_target()?;
     run("cargo", &["build", "-p", "ocellus", "--target", "wasm32-unknown-unknown"])?;
     run("cargo", &["test", "--workspace"])
+}
+
+/// Builds (and with `serve`, serves) the page with trunk.
+fn trunk(serve: bool) -> Result<(), String> {
+    let root = root();
+    let bin = toolchain::ensure_web_tools(&root)?;
+    let web = root.join("web");
+    if serve {
+        run_in(Some(&web), "trunk", &["serve", "--release", "--address", "127.0.0.1", "--port", "8080"], Some(&bin))
+    } else {
+        run_in(Some(&web), "trunk", &["build", "--release"], Some(&bin))?;
+        eprintln!("built {}: serve that folder from any static web server, under any path", root.join("target/site").display());
+        Ok(())
+    }
 }
 
 fn main() -> ExitCode {
     let task = std::env::args().nth(1).unwrap_or_default();
     let result = match task.as_str() {
         "test" => test(),
-        _ => Err("usage: cargo xtask test    (builds shared/ for wasm32 and runs every test)".into()),
+        "serve" => trunk(true),
+        "build-web" => trunk(false),
+        _ => Err(USAGE.into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
