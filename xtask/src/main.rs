@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use process::{run, run_in};
 
 const USAGE: &str = "usage: cargo xtask <task>
-  test        build shared/ for wasm32 and run every test (what CI runs)
+  test        build shared/ and the page for wasm32 and run every test (what CI runs)
   serve       install the web toolchain if missing, build the page and serve it on http://127.0.0.1:8080
   build-web   build the page into target/site (plain static files for any web server)";
 
@@ -18,10 +18,11 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask/ has a parent").to_path_buf()
 }
 
-/// Everything CI checks: native tests of the whole workspace and the wasm32 build of `shared/`.
+/// Everything CI checks: native tests of the whole workspace and the wasm32 builds of
+/// `shared/` and the page.
 fn test() -> Result<(), String> {
     toolchain::ensure_wasm_target()?;
-    run("cargo", &["build", "-p", "ocellus", "--target", "wasm32-unknown-unknown"])?;
+    run("cargo", &["build", "-p", "ocellus", "-p", "ocellus-web", "--target", "wasm32-unknown-unknown"])?;
     run("cargo", &["test", "--workspace"])
 }
 
