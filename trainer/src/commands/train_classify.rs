@@ -54,8 +54,8 @@ pub fn run(args: TrainClassifyArgs) -> Result<()> {
     };
 
     // Test the best epoch's weights, and record the facts in the weights file.
-    let bytes = std::fs::read(&files.weights)?;
-    let best = TrainedModel::from_bytes(&bytes, &device)?;
+    let (best_card, tensors) = weights::read(&std::fs::read(&files.weights)?, &device)?;
+    let best = TrainedModel::from_tensors(best_card, tensors.clone(), &device)?;
     let mut metrics = BTreeMap::from([("val_accuracy".to_string(), best_val)]);
     if !parts_split.test.is_empty() {
         let t = evaluate(&best.network, set, &parts_split.test, &objective, opts.batch_size, &device)?;
@@ -83,7 +83,6 @@ pub fn run(args: TrainClassifyArgs) -> Result<()> {
         limit: opts.limit,
         augment: fit_opts.augment.is_some(),
     });
-    let (_, tensors) = weights::read(&bytes, &candle_core::Device::Cpu)?;
     crate::atomic_file::write(&files.weights, &weights::to_bytes(&card, &tensors)?)?;
     println!(
         "wrote {} (best epoch {best_epoch}), {}, {}, checkpoint {}",
