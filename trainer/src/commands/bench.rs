@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use anyhow::Result;
-use candle_core::{DType, Tensor};
+use candle_core::Tensor;
 use ocellus::{Arch, InputSize, ModelCard, Task};
 
 use crate::cli::BenchArgs;
@@ -50,7 +50,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
         })?;
         let infer = |x: &Tensor| {
             time(args.iters, || {
-                trainee.network.forward_t(x, false)?.to_dtype(DType::F32)?.to_vec2::<f32>()?;
+                trainee.network.forward_t(x, false)?.to_vec2::<f32>()?;
                 Ok(())
             })
         };
