@@ -1,5 +1,10 @@
 //! Helpers for the cross-crate tests: where the repository's and the shared data's files are.
 
+pub mod chrome;
+pub mod fixture_images;
+pub mod parity_bundle;
+pub mod static_server;
+
 use std::path::PathBuf;
 
 use ocellus::manifest::Manifest;

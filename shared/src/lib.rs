@@ -7,6 +7,7 @@
 pub mod error;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
+pub mod forward_timing;
 pub mod image_input;
 pub mod manifest;
 pub mod model_card;

@@ -14,6 +14,23 @@ pub struct ManifestEntry {
     /// Whether the page selects it first for its task.
     #[serde(default)]
     pub default: bool,
+    /// SHA-256 of the file (hex): the page keys its cache on it, so a changed file is
+    /// fetched again and an unchanged one never is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    /// Size of the file in bytes, for the loading progress when the server sends no length.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes: Option<u64>,
+}
+
+impl ManifestEntry {
+    /// The file's URL relative to the page's `models/` folder, versioned by its hash.
+    pub fn url(&self) -> String {
+        match &self.sha256 {
+            Some(hash) => format!("models/{}?v={}", self.file, &hash[..hash.len().min(16)]),
+            None => format!("models/{}", self.file),
+        }
+    }
 }
 
 /// The shipped models.
@@ -50,5 +67,17 @@ mod tests {
         assert_eq!(m.default_for("classify").unwrap().file, "b.safetensors");
         assert!(m.default_for("captcha").is_none());
         assert!(Manifest::parse("{}").unwrap_err().contains("manifest"));
+    }
+
+    #[test]
+    fn urls_are_relative_and_versioned_by_hash() {
+        let m = Manifest::parse(
+            r#"{"models":[{"file":"a.safetensors","name":"A","task":"classify","sha256":"0123456789abcdef0123","bytes":5},
+                          {"file":"b.safetensors","name":"B","task":"classify"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(m.models[0].url(), "models/a.safetensors?v=0123456789abcdef");
+        assert_eq!(m.models[0].bytes, Some(5));
+        assert_eq!(m.models[1].url(), "models/b.safetensors");
     }
 }

@@ -1,9 +1,9 @@
 //! Turning class probabilities into ranked, labelled answers.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One label and how likely the model thinks it is.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Prediction {
     /// The class name.
     pub label: String,

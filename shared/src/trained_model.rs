@@ -53,6 +53,14 @@ impl TrainedModel {
         Ok(self.network.forward_t(batch, false)?)
     }
 
+    /// A fixed, deterministic input of the model's size (batch 1), for timing the forward pass
+    /// the same way natively and in the browser.
+    pub fn bench_input(&self) -> Result<Tensor> {
+        let (w, h) = (self.card.input.width as usize, self.card.input.height as usize);
+        let values: Vec<f32> = (0..3 * w * h).map(|i| (i * 37 % 256) as f32 / 255.0).collect();
+        Ok(Tensor::from_vec(values, (1, 3, h, w), &self.device)?)
+    }
+
     /// Class probabilities (softmax of the logits) for one encoded image.
     pub fn probabilities(&self, image_bytes: &[u8]) -> Result<Vec<f32>> {
         let x = image_tensor(image_bytes, self.card.input, &self.device)?;

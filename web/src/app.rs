@@ -1,77 +1,134 @@
-//! The page: pick a model (shipped or your own), give an image, read the answer.
+//! The page: its state, what changes it, and the effects that start it (manifest, default
+//! models, the worker, paste anywhere).
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
-use candle_core::Device;
-use ocellus::manifest::Manifest;
-use ocellus::prediction::Prediction;
-use ocellus::{Task, TrainedModel};
+use ocellus::manifest::{Manifest, ManifestEntry};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
-use web_sys::{ClipboardEvent, File, HtmlInputElement};
+use web_sys::{ClipboardEvent, File};
 use yew::prelude::*;
 
+use crate::bench::BenchRun;
 use crate::browser;
-use crate::components::drop_zone::DropZone;
-use crate::components::prediction_bars::PredictionBars;
+use crate::clock::now_ms;
+use crate::components::bench_view::BenchView;
+use crate::components::classify_view::ClassifyView;
+use crate::engine::Engine;
+use crate::model_fetch::{self, Progress, Source};
+use crate::protocol::{Reply, Request, Slot};
+use crate::section::{Answer, GivenImage, LoadedModel, ModelStatus, Section};
 
-/// Where the shipped models are, relative to the page.
-const MODELS: &str = "models/";
+/// How many labels the page shows.
+const TOP: usize = 5;
 
-/// The model in use, or why there is none.
-#[derive(Clone)]
-enum ModelState {
-    Loading(String),
-    Ready { name: String, model: Rc<TrainedModel> },
-    Failed(String),
-}
-
-impl PartialEq for ModelState {
-    /// Models are the same when they are the same loaded object.
-    fn eq(&self, other: &Self) -> bool {
-        match (self, other) {
-            (Self::Loading(a), Self::Loading(b)) | (Self::Failed(a), Self::Failed(b)) => a == b,
-            (Self::Ready { name: a, model: m }, Self::Ready { name: b, model: n }) => a == b && Rc::ptr_eq(m, n),
-            _ => false,
-        }
-    }
-}
-
-/// The answer for the last image given.
+/// Everything the page shows.
 #[derive(Clone, PartialEq)]
-enum Answer {
-    None,
-    Predictions { top: Vec<Prediction>, ms: f64 },
-    Failed(String),
+pub struct Page {
+    /// The inference worker.
+    engine: Engine,
+    /// The shipped models, once read.
+    pub manifest: Option<Manifest>,
+    /// Why the manifest could not be read.
+    pub manifest_error: Option<String>,
+    /// The Classify section.
+    pub classify: Section,
+    /// The benchmark run, in `?bench` mode.
+    pub bench: Option<BenchRun>,
 }
 
-#[derive(Clone, PartialEq)]
-struct Page {
-    manifest: Option<Manifest>,
-    model: ModelState,
-    /// Name, preview URL and bytes of the image given.
-    image: Option<(String, String, Rc<Vec<u8>>)>,
-    answer: Answer,
-}
-
-enum Action {
-    Manifest(Manifest),
-    Model(ModelState),
-    Image { name: String, url: Option<String>, bytes: Rc<Vec<u8>> },
-    ImageFailed(String),
+/// What changes the page.
+pub enum Action {
+    /// The manifest arrived (or failed).
+    Manifest(Result<Manifest, String>),
+    /// A shipped model started downloading.
+    Fetching { slot: Slot, name: String },
+    /// Download progress.
+    Progress { slot: Slot, progress: Progress },
+    /// A model file is here (downloaded, cached or given by the user): build it.
+    ModelBytes { slot: Slot, name: String, bytes: Vec<u8> },
+    /// A model file could not be had.
+    ModelUnavailable { slot: Slot, message: String },
+    /// The user gave an image.
+    Image { slot: Slot, image: GivenImage },
+    /// A file the user gave could not be read.
+    Unreadable { slot: Slot, message: String },
+    /// The worker answered.
+    Reply(Reply),
+    /// The benchmark's files are here.
+    BenchFiles(Result<Vec<(ManifestEntry, Vec<u8>)>, String>),
 }
 
 impl Page {
-    /// Classifies the current image with the current model, if both are there.
-    fn answer(&self) -> Answer {
-        let (ModelState::Ready { model, .. }, Some((name, _, bytes))) = (&self.model, &self.image) else {
-            return self.answer.clone();
+    fn section_mut(&mut self, slot: Slot) -> Option<&mut Section> {
+        match slot {
+            Slot::Classify => Some(&mut self.classify),
+            Slot::Bench => None,
+        }
+    }
+
+    /// Sends the section's current image to the worker, if there is a model for it.
+    fn ask(&self, slot: Slot) {
+        let Some(section) = (match slot {
+            Slot::Classify => Some(&self.classify),
+            Slot::Bench => None,
+        }) else {
+            return;
         };
-        let start = browser::now_ms();
-        match model.classify(bytes, 5) {
-            Ok(top) => Answer::Predictions { top, ms: browser::now_ms() - start },
-            Err(e) => Answer::Failed(format!("{name}: {e}")),
+        if let (Some(_), Some(image)) = (&section.model, &section.image) {
+            let request = Request::Classify { slot, job: section.job, name: image.name.clone(), image: image.bytes.to_vec(), top: TOP };
+            self.engine.send(request);
+        }
+    }
+
+    fn on_reply(&mut self, reply: Reply) {
+        let slot = reply.slot();
+        if slot == Slot::Bench {
+            return self.on_bench_reply(reply);
+        }
+        let Some(section) = self.section_mut(slot) else { return };
+        match reply {
+            Reply::Loaded { source, card, .. } => {
+                section.model = Some(LoadedModel { name: source, card, ready_at_ms: now_ms() });
+                section.status = ModelStatus::Idle;
+                if section.image.is_some() {
+                    section.answer = Answer::Working;
+                    self.ask(slot);
+                }
+            }
+            Reply::LoadFailed { message, .. } => section.status = ModelStatus::Failed(message),
+            Reply::Classified { job, top, ms, .. } if job == section.job => {
+                section.answer = Answer::Labels { top, ms, at_ms: now_ms() }
+            }
+            Reply::Failed { job, message, .. } if job == section.job => section.answer = Answer::Failed(message),
+            _ => {}
+        }
+    }
+
+    fn on_bench_reply(&mut self, reply: Reply) {
+        let Some(run) = &mut self.bench else { return };
+        match reply {
+            Reply::Loaded { card, .. } => {
+                run.arch = card.arch.to_string();
+                self.engine.send(Request::Bench { slot: Slot::Bench, runs: crate::bench::RUNS });
+            }
+            Reply::Benched { ms, .. } => {
+                let arch = std::mem::take(&mut run.arch);
+                run.record(arch, &ms);
+                self.next_bench_model();
+            }
+            Reply::LoadFailed { message, .. } => run.error = Some(message),
+            _ => {}
+        }
+    }
+
+    /// Loads the next model of the benchmark into the worker.
+    fn next_bench_model(&mut self) {
+        let Some(run) = &self.bench else { return };
+        if let Some((entry, bytes)) = run.files.as_ref().and_then(|f| f.get(run.index)) {
+            self.engine.send(Request::Load { slot: Slot::Bench, source: entry.file.clone(), bytes: bytes.clone() });
         }
     }
 }
@@ -82,99 +139,155 @@ impl Reducible for Page {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut page = (*self).clone();
         match action {
-            Action::Manifest(m) => page.manifest = Some(m),
-            Action::Model(m) => {
-                page.model = m;
-                page.answer = page.answer();
-            }
-            Action::Image { name, url, bytes } => {
-                if let Some((_, old, _)) = &page.image {
-                    browser::revoke_url(old);
+            Action::Manifest(Ok(m)) => page.manifest = Some(m),
+            Action::Manifest(Err(e)) => page.manifest_error = Some(e),
+            Action::Fetching { slot, name } => {
+                if let Some(s) = page.section_mut(slot) {
+                    s.status = ModelStatus::Fetching { name, progress: None };
                 }
-                page.image = Some((name, url.unwrap_or_default(), bytes));
-                page.answer = page.answer();
             }
-            Action::ImageFailed(msg) => page.answer = Answer::Failed(msg),
+            Action::Progress { slot, progress } => {
+                if let Some(Section { status: ModelStatus::Fetching { progress: p, .. }, .. }) = page.section_mut(slot) {
+                    *p = Some(progress);
+                }
+            }
+            Action::ModelBytes { slot, name, bytes } => {
+                if let Some(s) = page.section_mut(slot) {
+                    s.status = ModelStatus::Building { name: name.clone() };
+                }
+                page.engine.send(Request::Load { slot, source: name, bytes });
+            }
+            Action::ModelUnavailable { slot, message } => {
+                if let Some(s) = page.section_mut(slot) {
+                    s.status = ModelStatus::Failed(message);
+                }
+            }
+            Action::Image { slot, image } => {
+                if let Some(s) = page.section_mut(slot) {
+                    if let Some(url) = s.image.as_ref().and_then(|i| i.url.as_deref()) {
+                        browser::revoke_url(url);
+                    }
+                    s.give_image(image);
+                }
+                page.ask(slot);
+            }
+            Action::Unreadable { slot, message } => {
+                if let Some(s) = page.section_mut(slot) {
+                    s.answer = Answer::Failed(message);
+                }
+            }
+            Action::Reply(reply) => page.on_reply(reply),
+            Action::BenchFiles(files) => {
+                if let Some(run) = &mut page.bench {
+                    match files {
+                        Ok(files) => run.files = Some(Rc::new(files)),
+                        Err(e) => run.error = Some(e),
+                    }
+                }
+                page.next_bench_model();
+            }
         }
         Rc::new(page)
     }
 }
 
-/// Fetches and builds a shipped model, reporting into `page`.
-fn load_shipped(page: UseReducerDispatcher<Page>, file: String, name: String) {
-    page.dispatch(Action::Model(ModelState::Loading(format!("Loading {name}…"))));
+/// Fetches a shipped model (from the cache when it is there) and hands it to the worker.
+fn load_shipped(page: UseReducerDispatcher<Page>, slot: Slot, entry: ManifestEntry) {
+    page.dispatch(Action::Fetching { slot, name: entry.name.clone() });
     spawn_local(async move {
-        let state = match browser::fetch_bytes(&format!("{MODELS}{file}")).await {
-            Ok(bytes) => match TrainedModel::from_bytes(&bytes, &Device::Cpu) {
-                Ok(model) => ModelState::Ready { name, model: Rc::new(model) },
-                Err(e) => ModelState::Failed(format!("{file}: {e}")),
-            },
-            Err(e) => ModelState::Failed(format!("cannot load {name}: {e}")),
+        let url = entry.url();
+        let progress = {
+            let page = page.clone();
+            move |progress| page.dispatch(Action::Progress { slot, progress })
         };
-        page.dispatch(Action::Model(state));
+        match model_fetch::fetch_model(&url, entry.bytes, progress).await {
+            Ok((bytes, source)) => {
+                let from = if source == Source::Cache { " (from this browser's cache)" } else { "" };
+                page.dispatch(Action::ModelBytes { slot, name: format!("{}{from}", entry.name), bytes });
+            }
+            Err(e) => page.dispatch(Action::ModelUnavailable { slot, message: format!("cannot load {}: {e}", entry.name) }),
+        }
     });
 }
 
-/// Handles a file the user gave: a weights file becomes the model, anything else an image.
-fn take_file(page: UseReducerDispatcher<Page>, file: File) {
+/// Handles a file the user gave to a section: a weights file becomes its model, anything else
+/// is taken as an image (the worker names what is wrong with it).
+fn take_file(page: UseReducerDispatcher<Page>, slot: Slot, file: File) {
     spawn_local(async move {
         let name = file.name();
         let bytes = match browser::read_file(&file).await {
             Ok(b) => b,
-            Err(e) => return page.dispatch(Action::ImageFailed(format!("cannot read {name}: {e}"))),
+            Err(e) => return page.dispatch(Action::Unreadable { slot, message: format!("cannot read {name}: {e}") }),
         };
         if name.to_ascii_lowercase().ends_with(".safetensors") {
-            let state = match TrainedModel::from_bytes(&bytes, &Device::Cpu).and_then(|m| m.expect_task(&Task::Classify)) {
-                Ok(model) => ModelState::Ready { name: format!("your model ({name})"), model: Rc::new(model) },
-                Err(e) => ModelState::Failed(format!("{name} cannot be used: {e}")),
-            };
-            page.dispatch(Action::Model(state));
+            page.dispatch(Action::ModelBytes { slot, name: format!("your model ({name})"), bytes });
         } else {
             let url = browser::object_url(&file);
-            page.dispatch(Action::Image { name, url, bytes: Rc::new(bytes) });
+            page.dispatch(Action::Image { slot, image: GivenImage { name, url, bytes: Rc::new(bytes) } });
         }
+    });
+}
+
+/// Reads the manifest, then loads each section's default model (or, in bench mode, every model).
+fn start(page: UseReducerDispatcher<Page>, bench: bool) {
+    spawn_local(async move {
+        let manifest = match browser::fetch_text("models/manifest.json").await.and_then(|t| Manifest::parse(&t)) {
+            Ok(m) => m,
+            Err(e) => return page.dispatch(Action::Manifest(Err(e))),
+        };
+        page.dispatch(Action::Manifest(Ok(manifest.clone())));
+        let urls: Vec<String> = manifest.models.iter().map(ManifestEntry::url).collect();
+        if bench {
+            let mut files = Vec::new();
+            for entry in &manifest.models {
+                match model_fetch::fetch_model(&entry.url(), entry.bytes, |_| {}).await {
+                    Ok((bytes, _)) => files.push((entry.clone(), bytes)),
+                    Err(e) => return page.dispatch(Action::BenchFiles(Err(e))),
+                }
+            }
+            page.dispatch(Action::BenchFiles(Ok(files)));
+        } else if let Some(entry) = manifest.default_for("classify") {
+            load_shipped(page.clone(), Slot::Classify, entry.clone());
+        }
+        model_fetch::prune(&urls).await;
     });
 }
 
 /// The whole page.
 #[function_component(App)]
 pub fn app() -> Html {
-    let page = use_reducer(|| Page {
-        manifest: None,
-        model: ModelState::Loading("Loading the model list…".into()),
-        image: None,
-        answer: Answer::None,
-    });
-
-    // Load the manifest and the default classifier once.
-    {
-        let dispatcher = page.dispatcher();
-        use_effect_with((), move |_| {
-            spawn_local(async move {
-                let manifest = browser::fetch_text(&format!("{MODELS}manifest.json"))
-                    .await
-                    .and_then(|t| Manifest::parse(&t));
-                match manifest {
-                    Ok(m) => {
-                        if let Some(entry) = m.default_for("classify") {
-                            load_shipped(dispatcher.clone(), entry.file.clone(), entry.name.clone());
-                        }
-                        dispatcher.dispatch(Action::Manifest(m));
-                    }
-                    Err(e) => dispatcher.dispatch(Action::Model(ModelState::Failed(e))),
+    let bench_mode = use_memo((), |_| browser::query_has("bench"));
+    // The worker's replies reach the reducer through this, set once the reducer exists.
+    let inbox: Rc<RefCell<Option<UseReducerDispatcher<Page>>>> = use_mut_ref(|| None);
+    let page = {
+        let (inbox, bench) = (inbox.clone(), *bench_mode);
+        use_reducer(move || Page {
+            engine: Engine::spawn(move |reply| {
+                if let Some(page) = inbox.borrow().as_ref() {
+                    page.dispatch(Action::Reply(reply));
                 }
-            });
-        });
+            }),
+            manifest: None,
+            manifest_error: None,
+            classify: Section::new(Slot::Classify),
+            bench: bench.then(BenchRun::new),
+        })
+    };
+    *inbox.borrow_mut() = Some(page.dispatcher());
+
+    {
+        let (dispatcher, bench) = (page.dispatcher(), *bench_mode);
+        use_effect_with((), move |_| start(dispatcher, bench));
     }
 
-    // Paste an image anywhere on the page.
+    // Paste an image (or a model) anywhere on the page.
     {
         let dispatcher = page.dispatcher();
         use_effect_with((), move |_| {
             let on_paste = Closure::<dyn Fn(ClipboardEvent)>::new(move |e: ClipboardEvent| {
                 if let Some(file) = e.clipboard_data().and_then(|d| d.files()).and_then(|f| f.get(0)) {
                     e.prevent_default();
-                    take_file(dispatcher.clone(), file);
+                    take_file(dispatcher.clone(), Slot::Classify, file);
                 }
             });
             let document = web_sys::window().and_then(|w| w.document());
@@ -191,40 +304,19 @@ pub fn app() -> Html {
 
     let on_file = {
         let dispatcher = page.dispatcher();
-        Callback::from(move |file: File| take_file(dispatcher.clone(), file))
+        Callback::from(move |(slot, file): (Slot, File)| take_file(dispatcher.clone(), slot, file))
     };
     let on_pick_model = {
         let (dispatcher, manifest) = (page.dispatcher(), page.manifest.clone());
-        Callback::from(move |e: Event| {
-            let select: HtmlInputElement = e.target().unwrap().unchecked_into();
-            if let Some(entry) = manifest.as_ref().and_then(|m| m.models.iter().find(|m| m.file == select.value())) {
-                load_shipped(dispatcher.clone(), entry.file.clone(), entry.name.clone());
+        Callback::from(move |(slot, file): (Slot, String)| {
+            if let Some(entry) = manifest.as_ref().and_then(|m| m.models.iter().find(|m| m.file == file)) {
+                load_shipped(dispatcher.clone(), slot, entry.clone());
             }
         })
     };
-
-    let model_line = match &page.model {
-        ModelState::Loading(msg) => html! { <p class="status" role="status">{ msg }</p> },
-        ModelState::Ready { name, model } => html! {
-            <p class="status" role="status">
-                { format!("Model: {name} · {} · input {} · {} labels", model.card.arch, model.card.input, model.card.labels.len()) }
-            </p>
-        },
-        ModelState::Failed(msg) => html! { <p class="error" role="alert">{ msg }</p> },
+    let shipped = |task: &str| -> Vec<ManifestEntry> {
+        page.manifest.iter().flat_map(|m| m.models.iter()).filter(|m| m.task == task).cloned().collect()
     };
-    let answer = match &page.answer {
-        Answer::None => html! { <p class="hint">{ "Pick, drop or paste an image." }</p> },
-        Answer::Predictions { top, ms } => html! {
-            <>
-                <PredictionBars predictions={top.clone()} />
-                <p class="timing">{ format!("inference {ms:.1} ms, in this page") }</p>
-            </>
-        },
-        Answer::Failed(msg) => html! { <p class="error" role="alert">{ msg }</p> },
-    };
-    let options = page.manifest.iter().flat_map(|m| m.models.iter()).filter(|m| m.task == "classify").map(|m| {
-        html! { <option value={m.file.clone()} selected={m.default}>{ &m.name }</option> }
-    });
 
     html! {
         <main>
@@ -232,21 +324,15 @@ pub fn app() -> Html {
                 <h1>{ "Ocellus" }</h1>
                 <p class="tagline">{ "Small vision models, running entirely in your browser. Nothing you give this page leaves your machine." }</p>
             </header>
-            <section class="classify" aria-labelledby="classify-title">
-                <h2 id="classify-title">{ "Classify an image" }</h2>
-                <div class="model-row">
-                    <label>{ "Model " }<select onchange={on_pick_model}>{ for options }</select></label>
-                    <span class="own-model">{ "or drop your own " }<code>{ ".safetensors" }</code>{ " from " }<code>{ "ocellus train" }</code></span>
-                </div>
-                { model_line }
-                <DropZone on_file={on_file} prompt="Drop an image (or a model file) here, click to choose, or paste" accept="image/*,.safetensors" />
-                <div class="result">
-                    if let Some((name, url, _)) = &page.image {
-                        <img class="preview" src={url.clone()} alt={name.clone()} />
-                    }
-                    <div class="answer">{ answer }</div>
-                </div>
-            </section>
+            if let Some(e) = &page.manifest_error {
+                <p class="error" role="alert">{ e }</p>
+            }
+            if let Some(run) = &page.bench {
+                <BenchView run={run.clone()} />
+            } else {
+                <ClassifyView section={page.classify.clone()} shipped={shipped("classify")}
+                    on_file={on_file.clone()} on_pick_model={on_pick_model.clone()} />
+            }
         </main>
     }
 }

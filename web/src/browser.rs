@@ -1,12 +1,17 @@
-//! Thin wrappers over the browser APIs the page uses: fetch, files, clocks, object URLs.
+//! Thin wrappers over the browser APIs the page uses: fetch, files, object URLs, the query.
 
 use js_sys::Uint8Array;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, File, Response};
 
-fn js_error(what: &str, e: wasm_bindgen::JsValue) -> String {
-    format!("{what}: {}", e.as_string().unwrap_or_else(|| format!("{e:?}")))
+/// A JavaScript error as a message naming `what` failed.
+pub fn js_error(what: &str, e: wasm_bindgen::JsValue) -> String {
+    let text = e
+        .as_string()
+        .or_else(|| e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())))
+        .unwrap_or_else(|| format!("{e:?}"));
+    format!("{what}: {text}")
 }
 
 /// Fetches a URL (relative to the page, so the app works under any sub-path) as bytes.
@@ -44,7 +49,8 @@ pub fn revoke_url(url: &str) {
     let _ = web_sys::Url::revoke_object_url(url);
 }
 
-/// Milliseconds from a monotonic clock.
-pub fn now_ms() -> f64 {
-    web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
+/// Whether the page's query string has `flag` (as in `?bench`).
+pub fn query_has(flag: &str) -> bool {
+    let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
+    search.trim_start_matches('?').split('&').any(|part| part.split('=').next() == Some(flag))
 }

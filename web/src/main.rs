@@ -1,9 +1,5 @@
-//! The Ocellus page: give it an image, and the model trained natively answers, in the page.
-
-mod app;
-mod browser;
-mod components;
+//! The Ocellus page's entry point: renders the app (inference runs in `worker.rs`).
 
 fn main() {
-    yew::Renderer::<app::App>::new().render();
+    yew::Renderer::<ocellus_web::app::App>::new().render();
 }

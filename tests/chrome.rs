@@ -1,0 +1,121 @@
+//! Headless Chromium (Debian's package) driven over WebDriver by chromedriver, for the tests that
+//! use the real built page.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+/// How long the page may take to show something before a test fails.
+pub const PATIENCE: Duration = Duration::from_secs(60);
+
+/// A chromedriver process and a Chromium session; both end when dropped (after `close`).
+pub struct Browser {
+    /// The WebDriver session.
+    pub client: Client,
+    driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+fn find(env: &str, candidates: &[&str]) -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os(env) {
+        return Some(PathBuf::from(p));
+    }
+    candidates.iter().map(PathBuf::from).find(|p| p.is_file())
+}
+
+/// Whether the browser tests must run (CI sets this; elsewhere they skip without Chromium).
+pub fn required() -> bool {
+    std::env::var_os("OCELLUS_REQUIRE_BROWSER").is_some()
+}
+
+impl Browser {
+    /// Starts chromedriver and headless Chromium, or says why it cannot.
+    pub async fn start() -> Result<Browser, String> {
+        let driver_bin = find("CHROMEDRIVER", &["/usr/bin/chromedriver"]).ok_or("no chromedriver (apt install chromium-driver)")?;
+        let chrome_bin = find("CHROME_BIN", &["/usr/bin/chromium"]).ok_or("no Chromium (apt install chromium)")?;
+        let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_err(|e| e.to_string())?.port();
+        let driver = Command::new(&driver_bin)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("{}: {e}", driver_bin.display()))?;
+        let profile = tempfile::tempdir().map_err(|e| e.to_string())?;
+        // The flags that keep Chromium quiet on a machine whose network is closed.
+        let args = [
+            "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            "--disable-dev-shm-usage", "--window-size=1100,1000",
+        ];
+        let mut args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        args.push(format!("--user-data-dir={}", profile.path().display()));
+        let caps = json!({ "goog:chromeOptions": { "binary": chrome_bin, "args": args } });
+        let caps = caps.as_object().cloned().expect("an object");
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let mut driver = driver;
+        // chromedriver takes a moment to listen: retry until it answers.
+        loop {
+            match connect(&url, caps.clone()).await {
+                Ok(client) => return Ok(Browser { client, driver, _profile: profile }),
+                Err(e) if Instant::now() > deadline => {
+                    let _ = driver.kill();
+                    return Err(format!("chromedriver did not start a session: {e}"));
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+            }
+        }
+    }
+
+    /// Waits for an element matching `css`.
+    pub async fn wait_for(&self, css: &str) -> Element {
+        self.client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("the page never showed {css}: {e}"))
+    }
+
+    /// The text of every element matching `css`.
+    pub async fn texts(&self, css: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for e in self.client.find_all(Locator::Css(css)).await.unwrap() {
+            out.push(e.text().await.unwrap());
+        }
+        out
+    }
+
+    /// Gives a file to the file input matching `css`, as a person picking it would.
+    pub async fn upload(&self, css: &str, path: &std::path::Path) {
+        let input = self.wait_for(css).await;
+        input.send_keys(&path.display().to_string()).await.unwrap_or_else(|e| panic!("uploading {}: {e}", path.display()));
+    }
+
+    /// Saves a screenshot of the page as a test artifact under `target/e2e/`.
+    pub async fn screenshot(&self, name: &str) -> PathBuf {
+        let png = self.client.screenshot().await.unwrap();
+        let dir = crate::repo_root().join("target/e2e");
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, png).unwrap();
+        path
+    }
+
+    /// Ends the session and chromedriver.
+    pub async fn close(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+async fn connect(url: &str, caps: serde_json::Map<String, serde_json::Value>) -> Result<Client, String> {
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    ClientBuilder::new(connector).capabilities(caps).connect(url).await.map_err(|e| e.to_string())
+}

@@ -1,0 +1,219 @@
+//! The built page (trunk's release bundle), served on 127.0.0.1 under a sub-path and driven in
+//! headless Chromium: it must answer a real photo exactly as the native code does, name bad
+//! files, take the user's own model, time itself in bench mode, and fetch nothing but its own
+//! assets. `cargo xtask test` builds the bundle and points `OCELLUS_SITE` at it.
+
+use std::path::{Path, PathBuf};
+
+use candle_core::{DType, Device};
+use candle_nn::{VarBuilder, VarMap};
+use ocellus::prediction::Prediction;
+use ocellus::{weights, Arch, InputSize, ModelCard, Network, Task, TrainedModel};
+use ocellus_e2e::chrome::{required, Browser};
+use ocellus_e2e::fixture_images::generated;
+use ocellus_e2e::static_server::StaticServer;
+use ocellus_e2e::{cifar10_or_skip, manifest, repo_root};
+
+/// Where the page is served, to prove it works below the server's root.
+const SUB_PATH: &str = "/tools/ocellus/";
+
+/// The built page, or `None` (after saying why) when this run has none to test.
+fn site_or_skip(test: &str) -> Option<PathBuf> {
+    match std::env::var_os("OCELLUS_SITE") {
+        Some(dir) => {
+            let dir = PathBuf::from(dir);
+            assert!(dir.join("index.html").is_file() && dir.join("worker.js").is_file(), "{} is not a built page", dir.display());
+            Some(dir)
+        }
+        None if required() => panic!("OCELLUS_SITE is not set: run `cargo xtask test`, which builds the page first"),
+        None => {
+            eprintln!("skipping {test}: OCELLUS_SITE is not set (`cargo xtask test` builds the page and sets it)");
+            None
+        }
+    }
+}
+
+async fn browser_or_skip(test: &str) -> Option<Browser> {
+    match Browser::start().await {
+        Ok(b) => Some(b),
+        Err(e) if !required() => {
+            eprintln!("skipping {test}: {e}");
+            None
+        }
+        Err(e) => panic!("{e}"),
+    }
+}
+
+fn shipped_classifier() -> TrainedModel {
+    let entry = manifest().default_for("classify").cloned().expect("a default classifier");
+    let bytes = std::fs::read(repo_root().join("static/models").join(&entry.file)).unwrap();
+    TrainedModel::from_bytes(&bytes, &Device::Cpu).unwrap()
+}
+
+/// A real photo the shipped model gets right with some confidence (a cat, when the shared
+/// CIFAR-10 data is here), else a generated image; written to `dir`, with its expected label.
+fn photo(dir: &Path, model: &TrainedModel) -> (PathBuf, String) {
+    if let Some(cifar) = cifar10_or_skip("the cat photo of the browser test (a generated image is used instead)") {
+        for n in 0..200 {
+            let bytes = std::fs::read(cifar.join(format!("train/cat/{n:04}.jpg"))).unwrap();
+            let top = model.classify(&bytes, 1).unwrap();
+            if top[0].label == "cat" && top[0].probability > 0.5 {
+                let path = dir.join(format!("cat-{n:04}.jpg"));
+                std::fs::write(&path, bytes).unwrap();
+                return (path, "cat".into());
+            }
+        }
+        panic!("the shipped model recognises none of 200 real cats");
+    }
+    let f = generated().remove(0);
+    let path = dir.join(&f.name);
+    std::fs::write(&path, &f.bytes).unwrap();
+    let label = model.classify(&f.bytes, 1).unwrap()[0].label.clone();
+    (path, label)
+}
+
+/// The predictions the page shows, as `label: 12.34%` lines.
+async fn shown_predictions(browser: &Browser) -> Vec<String> {
+    browser.wait_for("#classify .prediction").await;
+    let labels = browser.texts("#classify .prediction .label").await;
+    let pcts = browser.texts("#classify .prediction .pct").await;
+    labels.iter().zip(&pcts).map(|(l, p)| format!("{l}: {p}")).collect()
+}
+
+fn as_lines(top: &[Prediction]) -> Vec<String> {
+    top.iter().map(ToString::to_string).collect()
+}
+
+async fn attr_ms(browser: &Browser, css: &str, attr: &str) -> f64 {
+    let e = browser.wait_for(css).await;
+    e.attr(attr).await.unwrap().and_then(|v| v.parse().ok()).unwrap_or_else(|| panic!("{css} has no {attr}"))
+}
+
+#[tokio::test]
+async fn a_real_photo_gets_the_native_answer_and_nothing_leaves_the_machine() {
+    let test = "a_real_photo_gets_the_native_answer_and_nothing_leaves_the_machine";
+    let Some(site) = site_or_skip(test) else { return };
+    let Some(browser) = browser_or_skip(test).await else { return };
+    let server = StaticServer::start(&site, SUB_PATH);
+    let scratch = tempfile::tempdir().unwrap();
+    let model = shipped_classifier();
+    let (photo, label) = photo(scratch.path(), &model);
+
+    browser.client.goto(&server.url).await.unwrap();
+    let ready_ms = attr_ms(&browser, "#classify .model-ready", "data-ready-ms").await;
+    browser.upload("#classify input[type=file]", &photo).await;
+    let shown = shown_predictions(&browser).await;
+    let answered_ms = attr_ms(&browser, "#classify .answer[data-at-ms]", "data-at-ms").await;
+    let shot = browser.screenshot("classify.png").await;
+    let native = as_lines(&model.classify(&std::fs::read(&photo).unwrap(), 5).unwrap());
+    eprintln!(
+        "cold load: model ready {ready_ms:.0} ms after navigation; answer {answered_ms:.0} ms after navigation \
+         (image given once ready); page shows {shown:?}; screenshot {}",
+        shot.display()
+    );
+    assert_eq!(shown, native, "the page and the native code disagree on {}", photo.display());
+    assert!(shown[0].starts_with(&format!("{label}: ")), "{shown:?}");
+
+    // A reload takes the model from the browser's cache, not the network.
+    let fetched_before = server.requests().iter().filter(|r| r.url.contains(".safetensors")).count();
+    browser.client.refresh().await.unwrap();
+    let line = browser.wait_for("#classify .model-ready").await.text().await.unwrap();
+    assert!(line.contains("from this browser's cache"), "{line}");
+    let fetched_after = server.requests().iter().filter(|r| r.url.contains(".safetensors")).count();
+    assert_eq!(fetched_before, fetched_after, "the reload downloaded the model again");
+    browser.close().await;
+
+    let photo_name = photo.file_name().unwrap().to_string_lossy().to_string();
+    for r in server.requests() {
+        assert_eq!((r.method.as_str(), r.body_len), ("GET", 0), "{r:?}");
+        assert!(r.url.starts_with(SUB_PATH), "a request outside the page's folder: {r:?}");
+        assert!(!r.url.contains(&photo_name), "the image's name went to the server: {r:?}");
+        let path = r.url.split('?').next().unwrap().trim_start_matches(SUB_PATH);
+        assert!(path.is_empty() || site.join(path).is_file(), "a request for something the page does not ship: {r:?}");
+    }
+}
+
+/// A real weights file of another architecture, input size and label set, as `ocellus train`
+/// writes them.
+fn other_model() -> (Vec<u8>, TrainedModel) {
+    let card = ModelCard::new(Task::Classify, Arch::ResNet18 { width: 4 }, InputSize { width: 24, height: 20 }, vec!["left".into(), "right".into()]);
+    let varmap = VarMap::new();
+    Network::build(card.arch, card.input, 2, VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu)).unwrap();
+    let tensors = varmap.data().lock().unwrap().iter().map(|(k, v)| (k.clone(), v.as_tensor().clone())).collect();
+    let bytes = weights::to_bytes(&card, &tensors).unwrap();
+    let model = TrainedModel::from_bytes(&bytes, &Device::Cpu).unwrap();
+    (bytes, model)
+}
+
+#[tokio::test]
+async fn bad_files_are_named_and_the_users_own_model_is_used() {
+    let test = "bad_files_are_named_and_the_users_own_model_is_used";
+    let Some(site) = site_or_skip(test) else { return };
+    let Some(browser) = browser_or_skip(test).await else { return };
+    let server = StaticServer::start(&site, SUB_PATH);
+    let dir = tempfile::tempdir().unwrap();
+    let image = generated().remove(1);
+    let image_path = dir.path().join(&image.name);
+    std::fs::write(&image_path, &image.bytes).unwrap();
+    let notes = dir.path().join("notes.txt");
+    std::fs::write(&notes, "not an image").unwrap();
+    let broken = dir.path().join("broken.safetensors");
+    std::fs::write(&broken, b"\x10\x00\x00\x00\x00\x00\x00\x00{\"a\":").unwrap();
+    let (own_bytes, own_model) = other_model();
+    let own = dir.path().join("my-model.safetensors");
+    std::fs::write(&own, &own_bytes).unwrap();
+    let input = "#classify input[type=file]";
+
+    browser.client.goto(&server.url).await.unwrap();
+    browser.wait_for("#classify .model-ready").await;
+    browser.upload(input, &notes).await;
+    let error = browser.wait_for("#classify .answer-error").await.text().await.unwrap();
+    assert!(error.starts_with("notes.txt: ") && error.contains("decode"), "{error}");
+
+    browser.upload(input, &broken).await;
+    let error = browser.wait_for("#classify .model-error").await.text().await.unwrap();
+    assert!(error.contains("broken.safetensors"), "{error}");
+    browser.upload(input, &image_path).await;
+    let shown = shown_predictions(&browser).await;
+    assert_eq!(shown, as_lines(&shipped_classifier().classify(&image.bytes, 5).unwrap()), "the shipped model stays in use");
+
+    browser.upload(input, &own).await;
+    browser
+        .client
+        .wait()
+        .at_most(ocellus_e2e::chrome::PATIENCE)
+        .for_element(fantoccini::Locator::XPath("//p[contains(@class,'model-ready')][contains(., 'my-model.safetensors')]"))
+        .await
+        .expect("the page never took the user's model");
+    let line = browser.wait_for("#classify .model-ready").await.text().await.unwrap();
+    assert!(line.contains("resnet18") && line.contains("24x20") && line.contains("2 labels"), "{line}");
+    // The image given before is answered again by the new model.
+    browser
+        .client
+        .wait()
+        .at_most(ocellus_e2e::chrome::PATIENCE)
+        .for_element(fantoccini::Locator::XPath("//li[contains(@class,'prediction')]/span[@class='label'][text()='left' or text()='right']"))
+        .await
+        .expect("the user's model never answered");
+    let shown = shown_predictions(&browser).await;
+    assert_eq!(shown, as_lines(&own_model.classify(&image.bytes, 5).unwrap()));
+    browser.screenshot("own-model.png").await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn bench_mode_times_every_shipped_model() {
+    let test = "bench_mode_times_every_shipped_model";
+    let Some(site) = site_or_skip(test) else { return };
+    let Some(browser) = browser_or_skip(test).await else { return };
+    let server = StaticServer::start(&site, SUB_PATH);
+    browser.client.goto(&format!("{}?bench", server.url)).await.unwrap();
+    browser.wait_for("#bench-results[data-done='true']").await;
+    let rows = browser.client.find_all(fantoccini::Locator::Css("#bench-results tbody tr")).await.unwrap();
+    assert_eq!(rows.len(), manifest().models.len(), "{:?}", browser.texts("#bench .error").await);
+    for row in rows {
+        let median: f64 = row.attr("data-median").await.unwrap().unwrap().parse().unwrap();
+        assert!(median > 0.0);
+    }
+    browser.close().await;
+}

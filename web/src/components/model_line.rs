@@ -1,0 +1,48 @@
+//! A section's model: which one is in use, and loading progress or the last failure.
+
+use yew::prelude::*;
+
+use crate::model_fetch::{describe, fraction};
+use crate::section::{LoadedModel, ModelStatus};
+
+/// Properties of [`ModelLine`].
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    /// The model in use.
+    pub model: Option<LoadedModel>,
+    /// Loading in progress or failed.
+    pub status: ModelStatus,
+}
+
+/// The model in use and what is happening to it.
+#[function_component(ModelLine)]
+pub fn model_line(props: &Props) -> Html {
+    let current = props.model.as_ref().map(|m| {
+        let c = &m.card;
+        html! {
+            <p class="status model-ready" role="status" data-ready-ms={format!("{:.0}", m.ready_at_ms)}>
+                { format!("Model: {} · {} · input {} · {} labels", m.name, c.arch, c.input, c.labels.len()) }
+            </p>
+        }
+    });
+    let status = match &props.status {
+        ModelStatus::Idle => html! {},
+        ModelStatus::Fetching { name, progress } => {
+            let label = progress.map(describe).unwrap_or_else(|| "starting".into());
+            let value = progress.and_then(fraction);
+            html! {
+                <p class="status loading" role="status">
+                    { format!("Loading {name}: {label} ") }
+                    if let Some(v) = value {
+                        <progress max="1" value={v.to_string()}></progress>
+                    } else {
+                        <progress></progress>
+                    }
+                </p>
+            }
+        }
+        ModelStatus::Building { name } => html! { <p class="status loading" role="status">{ format!("Preparing {name}…") }</p> },
+        ModelStatus::Failed(message) => html! { <p class="error model-error" role="alert">{ message }</p> },
+    };
+    html! { <>{ for current }{ status }</> }
+}

@@ -1,0 +1,122 @@
+//! The inference worker: holds the loaded models and answers the page's requests, off the
+//! page's thread so the page stays responsive while a model runs.
+
+use std::collections::HashMap;
+
+use candle_core::Device;
+use gloo_worker::{HandlerId, Worker, WorkerScope};
+use ocellus::forward_timing::time_forward;
+use ocellus::{Task, TrainedModel};
+
+use crate::clock::now_ms;
+use crate::protocol::{Reply, Request, Slot};
+
+/// The worker's state: one model per section.
+#[derive(Default)]
+pub struct Inference {
+    models: HashMap<Slot, TrainedModel>,
+}
+
+impl Inference {
+    /// Answers one request (the whole of the worker's logic, testable natively).
+    pub fn handle(&mut self, request: Request) -> Reply {
+        match request {
+            Request::Load { slot, source, bytes } => self.load(slot, source, &bytes),
+            Request::Classify { slot, job, name, image, top } => {
+                let Some(model) = self.models.get(&slot) else {
+                    return Reply::Failed { slot, job, message: "no model is loaded yet".into() };
+                };
+                let start = now_ms();
+                match model.classify(&image, top) {
+                    Ok(top) => Reply::Classified { slot, job, top, ms: now_ms() - start },
+                    Err(e) => Reply::Failed { slot, job, message: format!("{name}: {e}") },
+                }
+            }
+            Request::Bench { slot, runs } => {
+                let Some(model) = self.models.get(&slot) else {
+                    return Reply::LoadFailed { slot, message: "no model to time".into() };
+                };
+                let ms = time_forward(model, runs, now_ms).unwrap_or_default();
+                Reply::Benched { slot, ms }
+            }
+        }
+    }
+
+    fn load(&mut self, slot: Slot, source: String, bytes: &[u8]) -> Reply {
+        let model = TrainedModel::from_bytes(bytes, &Device::Cpu).and_then(|m| match slot {
+            Slot::Classify => m.expect_task(&Task::Classify),
+            Slot::Bench => Ok(m),
+        });
+        match model {
+            Ok(model) => {
+                let card = model.card.clone();
+                self.models.insert(slot, model);
+                Reply::Loaded { slot, source, card }
+            }
+            Err(e) => Reply::LoadFailed { slot, message: format!("{source} cannot be used: {e}") },
+        }
+    }
+}
+
+impl Worker for Inference {
+    type Message = ();
+    type Input = Request;
+    type Output = Reply;
+
+    fn create(_scope: &WorkerScope<Self>) -> Self {
+        Self::default()
+    }
+
+    fn update(&mut self, _scope: &WorkerScope<Self>, _msg: ()) {}
+
+    fn received(&mut self, scope: &WorkerScope<Self>, request: Request, id: HandlerId) {
+        let reply = self.handle(request);
+        scope.respond(id, reply);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shipped_lenet() -> Vec<u8> {
+        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../static/models/lenet-cifar10.safetensors")).unwrap()
+    }
+
+    fn png() -> Vec<u8> {
+        let img = image::RgbImage::from_fn(40, 30, |x, y| image::Rgb([(x * 6) as u8, (y * 8) as u8, 128]));
+        let mut out = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+        out.into_inner()
+    }
+
+    #[test]
+    fn loads_classifies_and_times_like_the_shared_core() {
+        let mut worker = Inference::default();
+        let reply = worker.handle(Request::Load { slot: Slot::Classify, source: "lenet".into(), bytes: shipped_lenet() });
+        assert!(matches!(&reply, Reply::Loaded { card, .. } if card.labels.len() == 10), "{reply:?}");
+        let Reply::Classified { top, job: 7, .. } =
+            worker.handle(Request::Classify { slot: Slot::Classify, job: 7, name: "x.png".into(), image: png(), top: 5 })
+        else {
+            panic!("no answer")
+        };
+        let native = TrainedModel::from_bytes(&shipped_lenet(), &Device::Cpu).unwrap().classify(&png(), 5).unwrap();
+        assert_eq!(top, native);
+        let Reply::Benched { ms, .. } = worker.handle(Request::Bench { slot: Slot::Classify, runs: 3 }) else { panic!() };
+        assert_eq!(ms.len(), 3);
+    }
+
+    #[test]
+    fn bad_inputs_are_named_and_keep_the_model() {
+        let mut worker = Inference::default();
+        let reply = worker.handle(Request::Classify { slot: Slot::Classify, job: 1, name: "a.png".into(), image: png(), top: 5 });
+        assert!(matches!(reply, Reply::Failed { ref message, .. } if message.contains("no model")), "{reply:?}");
+        worker.handle(Request::Load { slot: Slot::Classify, source: "lenet".into(), bytes: shipped_lenet() });
+        let reply = worker.handle(Request::Load { slot: Slot::Classify, source: "notes.safetensors".into(), bytes: b"hello".to_vec() });
+        assert!(matches!(reply, Reply::LoadFailed { ref message, .. } if message.contains("notes.safetensors")), "{reply:?}");
+        let reply = worker.handle(Request::Classify { slot: Slot::Classify, job: 2, name: "cv.pdf".into(), image: b"%PDF".to_vec(), top: 5 });
+        assert!(matches!(reply, Reply::Failed { ref message, job: 2, .. } if message.starts_with("cv.pdf")), "{reply:?}");
+        let reply = worker.handle(Request::Classify { slot: Slot::Classify, job: 3, name: "ok.png".into(), image: png(), top: 5 });
+        assert!(matches!(reply, Reply::Classified { .. }), "the earlier model is still there: {reply:?}");
+    }
+}

@@ -1,0 +1,151 @@
+//! The messages between the page and its inference worker.
+
+use ocellus::prediction::Prediction;
+use ocellus::ModelCard;
+use serde::{Deserialize, Serialize};
+
+/// Which of the page's sections a model serves; each holds one model at a time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Slot {
+    /// The image classifier.
+    Classify,
+    /// A model timed by the benchmark mode (never used for answers).
+    Bench,
+}
+
+/// What the page asks of the worker.
+#[derive(Debug, Serialize, Deserialize)]
+pub enum Request {
+    /// Build a model from a weights file and keep it in `slot`.
+    Load {
+        /// The section it is for.
+        slot: Slot,
+        /// Where the weights came from, named in messages.
+        source: String,
+        /// The `.safetensors` file.
+        bytes: Vec<u8>,
+    },
+    /// Classify an encoded image with the model in `slot`.
+    Classify {
+        /// The section asking.
+        slot: Slot,
+        /// Echoed in the reply, so a late answer to an earlier image is recognised.
+        job: u64,
+        /// The image's name, for messages.
+        name: String,
+        /// The encoded image, as the user gave it.
+        image: Vec<u8>,
+        /// How many labels to return.
+        top: usize,
+    },
+    /// Time `runs` forward passes at batch 1 of the model in `slot` (after one warm-up).
+    Bench {
+        /// The model to time.
+        slot: Slot,
+        /// How many timed passes.
+        runs: usize,
+    },
+}
+
+/// What the worker answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Reply {
+    /// The model in `slot` is ready.
+    Loaded {
+        /// The section it is for.
+        slot: Slot,
+        /// Where the weights came from.
+        source: String,
+        /// Its model card.
+        #[serde(with = "card_as_json")]
+        card: ModelCard,
+    },
+    /// The weights could not be used; the section keeps its previous model.
+    LoadFailed {
+        /// The section it was for.
+        slot: Slot,
+        /// What is wrong, naming the source.
+        message: String,
+    },
+    /// The answer for one image.
+    Classified {
+        /// The section asking.
+        slot: Slot,
+        /// The request's job number.
+        job: u64,
+        /// Most likely labels first.
+        top: Vec<Prediction>,
+        /// Time spent decoding, preprocessing and running the model, in ms.
+        ms: f64,
+    },
+    /// An image could not be answered.
+    Failed {
+        /// The section asking.
+        slot: Slot,
+        /// The request's job number.
+        job: u64,
+        /// What is wrong, naming the image.
+        message: String,
+    },
+    /// Forward-pass times in ms, one per run.
+    Benched {
+        /// The model timed.
+        slot: Slot,
+        /// One time per run.
+        ms: Vec<f64>,
+    },
+}
+
+/// Model cards cross as JSON text: the worker's codec (bincode) cannot carry their tagged enums.
+mod card_as_json {
+    use ocellus::ModelCard;
+    use serde::de::Error as _;
+    use serde::ser::Error as _;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(card: &ModelCard, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&serde_json::to_string(card).map_err(S::Error::custom)?)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<ModelCard, D::Error> {
+        serde_json::from_str(&String::deserialize(d)?).map_err(D::Error::custom)
+    }
+}
+
+impl Reply {
+    /// The section a reply belongs to.
+    pub fn slot(&self) -> Slot {
+        match self {
+            Reply::Loaded { slot, .. }
+            | Reply::LoadFailed { slot, .. }
+            | Reply::Classified { slot, .. }
+            | Reply::Failed { slot, .. }
+            | Reply::Benched { slot, .. } => *slot,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ocellus::{Arch, InputSize, Task, TrainingFacts};
+
+    /// Every reply survives the worker's codec (bincode), cards with tagged enums included.
+    #[test]
+    fn replies_cross_the_worker_codec() {
+        let mut card = ModelCard::new(Task::Classify, Arch::ResNet18 { width: 16 }, InputSize::square(32), vec!["cat".into()]);
+        card.training = Some(TrainingFacts { epochs: 3, ..Default::default() });
+        let replies = [
+            Reply::Loaded { slot: Slot::Classify, source: "m".into(), card },
+            Reply::Classified { slot: Slot::Classify, job: 2, top: vec![Prediction { label: "cat".into(), probability: 0.5 }], ms: 1.5 },
+            Reply::Benched { slot: Slot::Bench, ms: vec![1.0, 2.0] },
+        ];
+        for reply in replies {
+            let bytes = bincode::serialize(&reply).unwrap();
+            assert_eq!(bincode::deserialize::<Reply>(&bytes).unwrap(), reply);
+        }
+        let request = Request::Classify { slot: Slot::Classify, job: 1, name: "a.png".into(), image: vec![1, 2, 3], top: 5 };
+        let back: Request = bincode::deserialize(&bincode::serialize(&request).unwrap()).unwrap();
+        assert!(matches!(back, Request::Classify { job: 1, ref image, .. } if image == &[1, 2, 3]));
+    }
+}

@@ -1,0 +1,91 @@
+//! The state of one task section of the page (its model, the image given, the answer): the
+//! same for every task, so new tasks slot in beside Classify.
+
+use std::rc::Rc;
+
+use ocellus::prediction::Prediction;
+use ocellus::ModelCard;
+
+use crate::model_fetch::Progress;
+use crate::protocol::Slot;
+
+/// A model the worker holds for this section.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LoadedModel {
+    /// Shown to people: the manifest's name or the user's file name.
+    pub name: String,
+    /// Its model card.
+    pub card: ModelCard,
+    /// When it became ready, in ms since the page started loading.
+    pub ready_at_ms: f64,
+}
+
+/// What is happening to the section's model.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ModelStatus {
+    /// Nothing in progress.
+    Idle,
+    /// Downloading (or reading from the cache).
+    Fetching { name: String, progress: Option<Progress> },
+    /// The worker is building it.
+    Building { name: String },
+    /// The last attempt failed; any earlier model stays in use.
+    Failed(String),
+}
+
+/// An image the user gave.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GivenImage {
+    /// Its file name.
+    pub name: String,
+    /// A `blob:` URL for the preview.
+    pub url: Option<String>,
+    /// The encoded bytes.
+    pub bytes: Rc<Vec<u8>>,
+}
+
+/// The answer for the current image.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Answer {
+    /// No image yet.
+    None,
+    /// Sent to the worker (or waiting for the model).
+    Working,
+    /// The top labels, the time the worker took, and when the answer arrived (ms since the
+    /// page started loading).
+    Labels { top: Vec<Prediction>, ms: f64, at_ms: f64 },
+    /// What went wrong, naming the file.
+    Failed(String),
+}
+
+/// One task section.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Section {
+    /// Which worker slot serves it.
+    pub slot: Slot,
+    /// The model in use.
+    pub model: Option<LoadedModel>,
+    /// Loading in progress or failed.
+    pub status: ModelStatus,
+    /// The image given.
+    pub image: Option<GivenImage>,
+    /// Counts images given, so only the answer for the latest one is shown.
+    pub job: u64,
+    /// The answer for the image.
+    pub answer: Answer,
+}
+
+impl Section {
+    /// An empty section served by `slot`.
+    pub fn new(slot: Slot) -> Self {
+        Self { slot, model: None, status: ModelStatus::Idle, image: None, job: 0, answer: Answer::None }
+    }
+
+    /// Replaces the image, returning the job number to send it under.
+    pub fn give_image(&mut self, image: GivenImage) -> u64 {
+        self.job += 1;
+        self.image = Some(image);
+        self.answer = Answer::Working;
+        self.job
+    }
+}
