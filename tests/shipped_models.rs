@@ -1,6 +1,7 @@
 //! The weights shipped in `static/models/` load through the shared core and answer.
 
 use candle_core::Device;
+use sha2::Digest;
 use ocellus::{Task, TrainedModel};
 use ocellus_e2e::{cifar10_or_skip, manifest, repo_root};
 
@@ -13,6 +14,10 @@ fn every_shipped_model_loads_and_matches_its_manifest_entry() {
         let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let model = TrainedModel::from_bytes(&bytes, &Device::Cpu).unwrap();
         assert_eq!(model.card.task.name(), entry.task, "{}", entry.name);
+        let hash = format!("{:x}", sha2::Sha256::digest(&bytes));
+        // The page keys its model cache on this hash: a stale one would serve old weights.
+        assert_eq!(entry.sha256.as_deref(), Some(hash.as_str()), "{}: manifest sha256 is stale (sha256sum gives {hash})", entry.file);
+        assert_eq!(entry.bytes, Some(bytes.len() as u64), "{}: manifest size is stale", entry.file);
         let facts = model.card.training.as_ref().expect("shipped models carry their training facts");
         assert!(facts.metrics.contains_key("test_top1"), "{}", entry.name);
     }

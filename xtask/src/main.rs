@@ -7,45 +7,77 @@ mod toolchain;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use process::{run, run_in};
+use process::Cmd;
 
 const USAGE: &str = "usage: cargo xtask <task>
-  test        build shared/ and the page for wasm32 and run every test (what CI runs)
-  serve       install the web toolchain if missing, build the page and serve it on http://127.0.0.1:8080
-  build-web   build the page into target/site (plain static files for any web server)";
+  test        install what is missing, build the page, run every test (what CI runs)
+  serve       install what is missing, build the page and serve it on http://127.0.0.1:8080
+  build-web   build the page into target/site (plain static files for any web server)
+  bench-web   time each shipped model in headless Chromium and natively, side by side";
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask/ has a parent").to_path_buf()
 }
 
-/// Everything CI checks: native tests of the whole workspace and the wasm32 builds of
-/// `shared/` and the page.
-fn test() -> Result<(), String> {
-    toolchain::ensure_wasm_target()?;
-    run("cargo", &["build", "-p", "ocellus", "-p", "ocellus-web", "--target", "wasm32-unknown-unknown"])?;
-    run("cargo", &["test", "--workspace"])
+/// The built page.
+fn site() -> PathBuf {
+    root().join("target/site")
 }
 
-/// Builds (and with `serve`, serves) the page with trunk.
-fn trunk(serve: bool) -> Result<(), String> {
+/// Builds the page (release, with wasm-opt) into `target/site`; returns the tools folder.
+fn build_web() -> Result<PathBuf, String> {
     let root = root();
-    let bin = toolchain::ensure_web_tools(&root)?;
-    let web = root.join("web");
-    if serve {
-        run_in(Some(&web), "trunk", &["serve", "--release", "--address", "127.0.0.1", "--port", "8080"], Some(&bin))
-    } else {
-        run_in(Some(&web), "trunk", &["build", "--release"], Some(&bin))?;
-        eprintln!("built {}: serve that folder from any static web server, under any path", root.join("target/site").display());
-        Ok(())
-    }
+    let tools = toolchain::ensure_web_tools(&root)?;
+    Cmd::new("trunk", &["build", "--release"]).dir(&root.join("web")).path_prefix(&tools).run()?;
+    Ok(tools)
+}
+
+/// Everything CI checks: the page built by trunk, the wasm parity test in headless Chromium,
+/// then every native test of the workspace, the browser tests against the built page included.
+fn test() -> Result<(), String> {
+    let root = root();
+    let chromedriver = toolchain::ensure_browser()?;
+    let tools = build_web()?;
+    let bundle = root.join("target/parity/bundle.safetensors");
+    std::fs::create_dir_all(bundle.parent().unwrap()).map_err(|e| e.to_string())?;
+    let bundle_arg = bundle.to_str().ok_or("the repository path is not UTF-8")?;
+    Cmd::new("cargo", &["run", "--quiet", "-p", "ocellus-e2e", "--bin", "parity-bundle", "--", bundle_arg]).run()?;
+    Cmd::new("cargo", &["test", "-p", "ocellus-web", "--target", "wasm32-unknown-unknown", "--test", "parity"])
+        .env("OCELLUS_PARITY_BUNDLE", &bundle)
+        .env("CHROMEDRIVER", &chromedriver)
+        .path_prefix(&tools)
+        .run()?;
+    Cmd::new("cargo", &["test", "--workspace"])
+        .env("OCELLUS_SITE", site())
+        .env("OCELLUS_REQUIRE_BROWSER", "1")
+        .env("CHROMEDRIVER", &chromedriver)
+        .run()
+}
+
+/// Builds the page and serves it (trunk's server) on localhost.
+fn serve() -> Result<(), String> {
+    let root = root();
+    let tools = toolchain::ensure_web_tools(&root)?;
+    eprintln!("the page will be at http://127.0.0.1:8080/ once built (Ctrl-C stops the server)");
+    Cmd::new("trunk", &["serve", "--release", "--address", "127.0.0.1", "--port", "8080"]).dir(&root.join("web")).path_prefix(&tools).run()
+}
+
+/// The browser-vs-native forward-pass benchmark.
+fn bench_web() -> Result<(), String> {
+    toolchain::ensure_browser()?;
+    build_web()?;
+    let site = site();
+    let site_arg = site.to_str().ok_or("the repository path is not UTF-8")?;
+    Cmd::new("cargo", &["run", "--release", "--quiet", "-p", "ocellus-e2e", "--bin", "web-bench", "--", site_arg]).run()
 }
 
 fn main() -> ExitCode {
     let task = std::env::args().nth(1).unwrap_or_default();
     let result = match task.as_str() {
         "test" => test(),
-        "serve" => trunk(true),
-        "build-web" => trunk(false),
+        "serve" => serve(),
+        "build-web" => build_web().map(|_| eprintln!("built {}: serve that folder from any static web server, under any path", site().display())),
+        "bench-web" => bench_web(),
         _ => Err(USAGE.into()),
     };
     match result {

@@ -1,5 +1,6 @@
-//! Installing the web toolchain when it is missing, from the package registries only:
-//! the wasm32 target (rustup), trunk and wasm-bindgen-cli (crates.io), wasm-opt (npm).
+//! Installing what the page's build and tests need when it is missing, from the package
+//! registries only: the wasm32 target (rustup), trunk and wasm-bindgen-cli (crates.io), wasm-opt
+//! (npm), Chromium and chromedriver (Debian).
 
 use std::path::{Path, PathBuf};
 
@@ -25,13 +26,15 @@ pub fn ensure_wasm_target() -> Result<(), String> {
     run("rustup", &["target", "add", "wasm32-unknown-unknown"])
 }
 
-/// trunk, wasm-bindgen-cli and wasm-opt at the versions the build pins; returns the folder to
-/// put first on PATH for wasm-opt.
+/// trunk, wasm-bindgen-cli (with its test runner) and wasm-opt at the versions the build pins;
+/// returns the folder to put first on PATH for wasm-opt.
 pub fn ensure_web_tools(root: &Path) -> Result<PathBuf, String> {
     ensure_wasm_target()?;
     if !output("trunk", &["--version"]).contains(TRUNK) {
-        eprintln!("installing trunk {TRUNK} (a one-time build of 10-30 minutes)");
-        run("cargo", &["install", "--locked", "trunk", "--version", &format!("={TRUNK}")])?;
+        eprintln!("installing trunk {TRUNK} (a one-time build of about 10 minutes)");
+        // Without its default features trunk has no TLS stack and no update check: neither is
+        // needed offline, and the build is shorter.
+        run("cargo", &["install", "--locked", "--no-default-features", "trunk", "--version", &format!("={TRUNK}")])?;
     }
     if !output("wasm-bindgen", &["--version"]).contains(WASM_BINDGEN) {
         eprintln!("installing wasm-bindgen-cli {WASM_BINDGEN} (a one-time build of 5-10 minutes)");
@@ -46,4 +49,20 @@ pub fn ensure_web_tools(root: &Path) -> Result<PathBuf, String> {
         run("npm", &["install", "--no-audit", "--no-fund", "--prefix", prefix, &format!("binaryen@{BINARYEN}")])?;
     }
     Ok(bin)
+}
+
+/// Debian's Chromium and chromedriver, for the browser tests; returns chromedriver's path.
+pub fn ensure_browser() -> Result<PathBuf, String> {
+    let driver = PathBuf::from("/usr/bin/chromedriver");
+    if driver.is_file() && Path::new("/usr/bin/chromium").is_file() {
+        return Ok(driver);
+    }
+    eprintln!("installing Chromium and chromedriver from Debian's packages");
+    // Root needs no sudo; a user account does.
+    let root = output("id", &["-u"]).trim() == "0";
+    let (program, prefix): (&str, &[&str]) = if root { ("apt-get", &[]) } else { ("sudo", &["apt-get"]) };
+    let args = |rest: &[&'static str]| -> Vec<&str> { prefix.iter().copied().chain(rest.iter().copied()).collect() };
+    run(program, &args(&["update", "-q"]))?;
+    run(program, &args(&["install", "-y", "-q", "chromium", "chromium-driver"]))?;
+    if driver.is_file() { Ok(driver) } else { Err("chromium-driver installed no /usr/bin/chromedriver".into()) }
 }

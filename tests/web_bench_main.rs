@@ -1,0 +1,62 @@
+//! `cargo xtask bench-web`: times every shipped model's forward pass at batch 1 in the page's
+//! worker (headless Chromium, wasm) and natively, in one run, and prints the table with ratios.
+//! Not part of CI: timings on a shared machine are for reading, not for asserting.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use candle_core::Device;
+use fantoccini::Locator;
+use ocellus::forward_timing::{median, time_forward};
+use ocellus::TrainedModel;
+use ocellus_e2e::chrome::Browser;
+use ocellus_e2e::static_server::StaticServer;
+use ocellus_e2e::{manifest, repo_root};
+
+/// Timed runs per model natively (the page does `RUNS` in web/src/bench.rs, also 30).
+const RUNS: usize = 30;
+
+fn native_ms(model: &TrainedModel, threads: usize) -> f64 {
+    // candle reads this on every operation, so it can change between measurements.
+    std::env::set_var("RAYON_NUM_THREADS", threads.to_string());
+    let start = Instant::now();
+    let ms = time_forward(model, RUNS, || start.elapsed().as_secs_f64() * 1000.0).expect("a forward pass");
+    median(&ms)
+}
+
+#[tokio::main]
+async fn main() {
+    let site = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "target/site".into()));
+    assert!(site.join("index.html").is_file(), "{} holds no built page: run `cargo xtask build-web`", site.display());
+    let browser = Browser::start().await.unwrap_or_else(|e| panic!("{e}"));
+    let server = StaticServer::start(&site, "/");
+    browser.client.goto(&format!("{}?bench", server.url)).await.unwrap();
+    browser
+        .client
+        .wait()
+        .at_most(Duration::from_secs(1800))
+        .for_element(Locator::Css("#bench-results[data-done='true']"))
+        .await
+        .expect("the bench page never finished");
+    let mut browser_ms = Vec::new();
+    for row in browser.client.find_all(Locator::Css("#bench-results tbody tr")).await.unwrap() {
+        let file = row.attr("data-file").await.unwrap().unwrap_or_default();
+        let ms: f64 = row.attr("data-median").await.unwrap().and_then(|m| m.parse().ok()).unwrap_or(f64::NAN);
+        browser_ms.push((file, ms));
+    }
+    browser.close().await;
+
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    println!("Forward pass at batch 1, median of {RUNS} runs after a warm-up (ms), headless Chromium vs native");
+    println!();
+    println!("| model | architecture | browser (wasm, 1 thread) | native, 1 thread | native, {cores} threads | browser / native 1 thread |");
+    println!("|---|---|---:|---:|---:|---:|");
+    for entry in &manifest().models {
+        let bytes = std::fs::read(repo_root().join("static/models").join(&entry.file)).unwrap();
+        let model = TrainedModel::from_bytes(&bytes, &Device::Cpu).unwrap();
+        let one = native_ms(&model, 1);
+        let all = native_ms(&model, cores);
+        let web = browser_ms.iter().find(|(f, _)| f == &entry.file).map_or(f64::NAN, |(_, ms)| *ms);
+        println!("| {} | {} | {web:.3} | {one:.3} | {all:.3} | {:.2}x |", entry.file, model.card.arch, web / one);
+    }
+}

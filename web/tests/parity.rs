@@ -1,0 +1,53 @@
+//! Browser parity: in headless Chromium, the page's preprocessing and models give the same
+//! tensors and logits as the native trainer for real images and the real shipped weights.
+//!
+//! The native side is the bundle that `cargo xtask test` writes first (see
+//! `tests/parity_bundle.rs`) and names in `OCELLUS_PARITY_BUNDLE`; this test embeds it.
+#![cfg(target_arch = "wasm32")]
+
+use candle_core::{Device, Tensor};
+use ocellus::image_input::image_tensor;
+use ocellus::TrainedModel;
+use safetensors::SafeTensors;
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+static BUNDLE: &[u8] = include_bytes!(env!("OCELLUS_PARITY_BUNDLE"));
+
+/// The native logits may differ from the browser's only by float rounding.
+const LOGIT_TOLERANCE: f32 = 1e-5;
+
+fn floats(bundle: &SafeTensors, name: &str) -> Vec<f32> {
+    let view = bundle.tensor(name).unwrap_or_else(|e| panic!("{name}: {e}"));
+    view.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
+}
+
+fn values(t: &Tensor) -> Vec<f32> {
+    t.flatten_all().unwrap().to_vec1::<f32>().unwrap()
+}
+
+#[wasm_bindgen_test]
+fn preprocessing_and_logits_match_native() {
+    let (_, meta) = SafeTensors::read_metadata(BUNDLE).unwrap();
+    let meta = meta.metadata().clone().unwrap_or_default();
+    let images: Vec<&str> = meta["images"].lines().collect();
+    let models: usize = meta["models"].parse().unwrap();
+    let bundle = SafeTensors::deserialize(BUNDLE).unwrap();
+    assert!(models > 0 && images.len() >= 4, "the bundle is empty");
+    let mut worst = 0f32;
+    for m in 0..models {
+        let model = TrainedModel::from_bytes(bundle.tensor(&format!("model.{m}")).unwrap().data(), &Device::Cpu).unwrap();
+        for (i, name) in images.iter().enumerate() {
+            let x = image_tensor(bundle.tensor(&format!("image.{i}")).unwrap().data(), model.card.input, &Device::Cpu).unwrap();
+            assert_eq!(values(&x), floats(&bundle, &format!("input.{m}.{i}")), "{name}: the browser's tensor differs from the trainer's");
+            let native = floats(&bundle, &format!("logits.{m}.{i}"));
+            let browser = values(&model.logits(&x).unwrap());
+            for (a, b) in browser.iter().zip(&native) {
+                worst = worst.max((a - b).abs());
+                assert!((a - b).abs() <= LOGIT_TOLERANCE, "{name}, model {m}: logit {a} in the browser, {b} natively");
+            }
+        }
+    }
+    web_sys::console::log_1(&format!("parity: {} images x {models} models, largest logit difference {worst:e}", images.len()).into());
+}
