@@ -19,11 +19,16 @@ fn every_shipped_model_loads_and_matches_its_manifest_entry() {
         assert_eq!(entry.sha256.as_deref(), Some(hash.as_str()), "{}: manifest sha256 is stale (sha256sum gives {hash})", entry.file);
         assert_eq!(entry.bytes, Some(bytes.len() as u64), "{}: manifest size is stale", entry.file);
         let facts = model.card.training.as_ref().expect("shipped models carry their training facts");
-        assert!(facts.metrics.contains_key("test_top1"), "{}", entry.name);
+        let key = match model.card.task {
+            ocellus::Task::Classify => "test_top1",
+            ocellus::Task::Captcha { .. } => "test_char",
+        };
+        assert!(facts.metrics.contains_key(key), "{}: no {key} in its training facts", entry.name);
     }
-    let defaults = manifest.models.iter().filter(|m| m.default && m.task == "classify").count();
-    assert_eq!(defaults, 1, "exactly one default classifier");
-    assert!(manifest.default_for("classify").is_some());
+    for task in ["classify", "captcha"] {
+        let defaults = manifest.models.iter().filter(|m| m.default && m.task == task).count();
+        assert_eq!(defaults, 1, "exactly one default model for {task}");
+    }
 }
 
 #[test]

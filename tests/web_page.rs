@@ -217,3 +217,83 @@ async fn bench_mode_times_every_shipped_model() {
     }
     browser.close().await;
 }
+
+/// A generated captcha (a seed the shipped model never saw), written to `dir`.
+fn captcha(dir: &Path, i: u64) -> (PathBuf, String) {
+    let style = ocellus_trainer::captcha::style::Style::default();
+    let (code, img) = ocellus_trainer::captcha::generator::nth(&style, 987_654, i);
+    let path = dir.join(format!("{i}-{code}.png"));
+    img.save(&path).unwrap();
+    (path, code.to_lowercase())
+}
+
+fn shipped_captcha_reader() -> Option<TrainedModel> {
+    let entry = manifest().default_for("captcha").cloned()?;
+    let bytes = std::fs::read(repo_root().join("static/models").join(&entry.file)).unwrap();
+    Some(TrainedModel::from_bytes(&bytes, &Device::Cpu).unwrap())
+}
+
+/// A real captcha model file of another shape (3 characters of `xyz`), as `ocellus train` writes.
+fn other_captcha_model() -> (Vec<u8>, TrainedModel) {
+    let labels = vec!["x".into(), "y".into(), "z".into()];
+    let card = ModelCard::new(Task::Captcha { length: 3 }, Arch::ResNet18 { width: 4 }, InputSize { width: 40, height: 16 }, labels);
+    let varmap = VarMap::new();
+    Network::for_card(&card, VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu)).unwrap();
+    let tensors = varmap.data().lock().unwrap().iter().map(|(k, v)| (k.clone(), v.as_tensor().clone())).collect();
+    let bytes = weights::to_bytes(&card, &tensors).unwrap();
+    let model = TrainedModel::from_bytes(&bytes, &Device::Cpu).unwrap();
+    (bytes, model)
+}
+
+/// The code and confidences the Captcha section shows.
+async fn shown_code(browser: &Browser) -> (String, Vec<String>) {
+    let code = browser.wait_for("#captcha .code").await.text().await.unwrap();
+    (code, browser.texts("#captcha .confidence .pct").await)
+}
+
+fn confidences(read: &ocellus::captcha_code::ReadCode) -> Vec<String> {
+    read.confidence.iter().map(|p| format!("{:.1}%", p * 100.0)).collect()
+}
+
+#[tokio::test]
+async fn the_page_reads_a_generated_captcha_like_native() {
+    let test = "the_page_reads_a_generated_captcha_like_native";
+    let Some(site) = site_or_skip(test) else { return };
+    let Some(reader) = shipped_captcha_reader() else { panic!("no captcha model ships") };
+    let Some(browser) = browser_or_skip(test).await else { return };
+    let server = StaticServer::start(&site, SUB_PATH);
+    let dir = tempfile::tempdir().unwrap();
+    let (path, truth) = captcha(dir.path(), 3);
+
+    browser.client.goto(&server.url).await.unwrap();
+    browser.wait_for("#captcha .model-ready").await;
+    browser.upload("#captcha input[type=file]", &path).await;
+    let (code, pcts) = shown_code(&browser).await;
+    let native = reader.read_captcha(&std::fs::read(&path).unwrap()).unwrap();
+    eprintln!("captcha {truth}: the page reads {code} ({pcts:?}), natively {}", native.code);
+    assert_eq!((code.clone(), pcts), (native.code.clone(), confidences(&native)));
+    browser.screenshot("captcha.png").await;
+
+    // A captcha model dropped on the Classify section goes to the Captcha section and reads.
+    let (bytes, own) = other_captcha_model();
+    let own_path = dir.path().join("my-captcha.safetensors");
+    std::fs::write(&own_path, bytes).unwrap();
+    browser.upload("#classify input[type=file]", &own_path).await;
+    browser
+        .client
+        .wait()
+        .at_most(ocellus_e2e::chrome::PATIENCE)
+        .for_element(fantoccini::Locator::XPath("//section[@id='captcha']//p[contains(@class,'model-ready')][contains(., 'my-captcha.safetensors')]"))
+        .await
+        .expect("the captcha model never reached the Captcha section");
+    let expected = own.read_captcha(&std::fs::read(&path).unwrap()).unwrap();
+    browser
+        .client
+        .wait()
+        .at_most(ocellus_e2e::chrome::PATIENCE)
+        .for_element(fantoccini::Locator::XPath(&format!("//section[@id='captcha']//output[@class='code'][text()='{}']", expected.code)))
+        .await
+        .expect("the user's captcha model never answered");
+    assert_eq!(shown_code(&browser).await, (expected.code.clone(), confidences(&expected)));
+    browser.close().await;
+}

@@ -4,6 +4,7 @@
 //! writes the weights format on both sides, so that a model trained natively gives the
 //! same answers in the page.
 
+pub mod captcha_code;
 pub mod error;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;

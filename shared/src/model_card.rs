@@ -15,6 +15,12 @@ pub const CARD_FORMAT: u32 = 1;
 pub enum Task {
     /// Single-label classification over `ModelCard::labels`.
     Classify,
+    /// Reading a captcha of `length` characters; `ModelCard::labels` is the alphabet (one
+    /// symbol each) and the network scores every symbol at every position.
+    Captcha {
+        /// Characters per code.
+        length: usize,
+    },
 }
 
 impl Task {
@@ -22,6 +28,7 @@ impl Task {
     pub fn name(&self) -> &'static str {
         match self {
             Task::Classify => "classify",
+            Task::Captcha { .. } => "captcha",
         }
     }
 }
@@ -142,6 +149,7 @@ impl ModelCard {
     pub fn outputs(&self) -> usize {
         match self.task {
             Task::Classify => self.labels.len(),
+            Task::Captcha { length } => length * self.labels.len(),
         }
     }
 }
@@ -170,6 +178,16 @@ mod tests {
         let json = serde_json::to_string(&card).unwrap();
         assert!(json.contains(r#""task":{"kind":"classify"}"#), "{json}");
         assert!(json.contains(r#""arch":{"name":"resnet18","width":16}"#), "{json}");
+        assert_eq!(serde_json::from_str::<ModelCard>(&json).unwrap(), card);
+    }
+
+    #[test]
+    fn captcha_cards_score_every_symbol_at_every_position() {
+        let labels: Vec<String> = "0123456789abcdefghijklmnopqrstuvwxyz".chars().map(String::from).collect();
+        let card = ModelCard::new(Task::Captcha { length: 4 }, Arch::ResNet18 { width: 8 }, InputSize { width: 56, height: 24 }, labels);
+        assert_eq!(card.outputs(), 144);
+        let json = serde_json::to_string(&card).unwrap();
+        assert!(json.contains(r#""task":{"kind":"captcha","length":4}"#), "{json}");
         assert_eq!(serde_json::from_str::<ModelCard>(&json).unwrap(), card);
     }
 }

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
 
+use crate::captcha_code::{read_code, Alphabet, ReadCode};
 use crate::image_input::image_tensor;
 use crate::prediction::{top_k, Prediction};
 use crate::{weights, Error, ModelCard, Network, Result, Task};
@@ -29,7 +30,7 @@ impl TrainedModel {
     /// Rebuilds a model from its card and named tensors.
     pub fn from_tensors(card: ModelCard, tensors: HashMap<String, Tensor>, device: &Device) -> Result<Self> {
         let vb = VarBuilder::from_tensors(tensors, DType::F32, device);
-        let network = Network::build(card.arch, card.input, card.outputs(), vb).map_err(|e| {
+        let network = Network::for_card(&card, vb).map_err(|e| {
             Error::ArchMismatch { arch: card.arch.to_string(), reason: e.to_string() }
         })?;
         Ok(TrainedModel { card, network, device: device.clone() })
@@ -37,7 +38,7 @@ impl TrainedModel {
 
     /// Fails with a clear error unless the model is for `task`.
     pub fn expect_task(self, task: &Task) -> Result<Self> {
-        if &self.card.task != task {
+        if self.card.task.name() != task.name() {
             return Err(Error::WrongTask { expected: task.name().into(), found: self.card.task.name().into() });
         }
         Ok(self)
@@ -63,10 +64,25 @@ impl TrainedModel {
 
     /// Class probabilities (softmax of the logits) for one encoded image.
     pub fn probabilities(&self, image_bytes: &[u8]) -> Result<Vec<f32>> {
+        if self.card.task != Task::Classify {
+            return Err(Error::WrongTask { expected: "classify".into(), found: self.card.task.name().into() });
+        }
         let x = image_tensor(image_bytes, self.card.input, &self.device)?;
         let logits = self.logits(&x)?;
         let probs = candle_nn::ops::softmax_last_dim(&logits)?;
         Ok(probs.squeeze(0)?.to_vec1::<f32>()?)
+    }
+
+    /// The code in one encoded captcha image, with each character's probability (for a
+    /// captcha model; a softmax per position).
+    pub fn read_captcha(&self, image_bytes: &[u8]) -> Result<ReadCode> {
+        let Task::Captcha { length } = self.card.task else {
+            return Err(Error::WrongTask { expected: "captcha".into(), found: self.card.task.name().into() });
+        };
+        let x = image_tensor(image_bytes, self.card.input, &self.device)?;
+        let logits = self.logits(&x)?.reshape((length, self.card.labels.len()))?;
+        let probs = candle_nn::ops::softmax_last_dim(&logits)?.flatten_all()?.to_vec1::<f32>()?;
+        Ok(read_code(&probs, &Alphabet::from_labels(&self.card.labels)))
     }
 
     /// The `k` most likely labels for one encoded image, most likely first.
@@ -103,6 +119,26 @@ mod tests {
             let b = loaded.logits(&x).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
             assert_eq!(a, b, "{arch}");
         }
+    }
+
+    #[test]
+    fn a_captcha_model_reads_one_symbol_per_position_and_refuses_to_classify() {
+        let labels: Vec<String> = "ab12x".chars().map(String::from).collect();
+        let card = ModelCard::new(Task::Captcha { length: 4 }, Arch::ResNet18 { width: 4 }, InputSize { width: 56, height: 24 }, labels);
+        let varmap = VarMap::new();
+        Network::for_card(&card, VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu)).unwrap();
+        // The head sees one pooled column of 32 features per character.
+        assert_eq!(varmap.data().lock().unwrap()["linear.weight"].dims(), &[20, 32 * 4]);
+        let tensors = varmap.data().lock().unwrap().iter().map(|(k, v)| (k.clone(), v.as_tensor().clone())).collect();
+        let model = TrainedModel::from_bytes(&weights::to_bytes(&card, &tensors).unwrap(), &Device::Cpu).unwrap();
+        let img = image::RgbImage::from_fn(120, 50, |x, y| image::Rgb([(x * 2) as u8, (y * 5) as u8, 99]));
+        let mut png = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut png, image::ImageFormat::Png).unwrap();
+        let read = model.read_captcha(png.get_ref()).unwrap();
+        assert_eq!(read.code.chars().count(), 4);
+        assert!(read.code.chars().all(|c| "ab12x".contains(c)), "{}", read.code);
+        assert!(read.confidence.iter().all(|p| (0.2..=1.0).contains(p)), "{:?}", read.confidence);
+        assert!(matches!(model.classify(png.get_ref(), 3), Err(Error::WrongTask { .. })));
     }
 
     #[test]

@@ -34,6 +34,45 @@ pub enum Command {
     Test(TestTask),
     /// Print training and inference speed of the models on this machine.
     Bench(BenchArgs),
+    /// Make labelled captcha images.
+    #[command(subcommand)]
+    Captcha(CaptchaCommand),
+}
+
+/// `ocellus captcha ...`.
+#[derive(Debug, Subcommand)]
+pub enum CaptchaCommand {
+    /// Write `<serial>-<CODE>.png` captchas in the tutorial's style (deterministic for a seed).
+    Generate(GenerateCaptchaArgs),
+}
+
+/// `ocellus captcha generate`.
+#[derive(Debug, Args)]
+pub struct GenerateCaptchaArgs {
+    /// Folder to write into (created if missing).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// How many captchas.
+    #[arg(long, default_value_t = 1000)]
+    pub count: usize,
+    /// Seed: the same seed writes the same images.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Characters per code.
+    #[arg(long, default_value_t = 4)]
+    pub length: usize,
+    /// The symbols codes are made of (letters are drawn in random case).
+    #[arg(long, default_value = ocellus::captcha_code::DEFAULT_ALPHABET)]
+    pub alphabet: String,
+    /// Image size WxH.
+    #[arg(long, default_value = "120x50")]
+    pub size: InputSize,
+    /// Straight noise lines per image.
+    #[arg(long, default_value_t = 2)]
+    pub lines: usize,
+    /// Noise curves per image.
+    #[arg(long, default_value_t = 1)]
+    pub curves: usize,
 }
 
 /// `prepare` per task.
@@ -65,6 +104,8 @@ pub struct PrepareClassifyArgs {
 pub enum TrainTask {
     /// Image classification (LeNet or ResNet-18).
     Classify(TrainClassifyArgs),
+    /// Captcha reading (ResNet-18 with one softmax per character).
+    Captcha(TrainCaptchaArgs),
 }
 
 /// `eval` per task.
@@ -72,6 +113,8 @@ pub enum TrainTask {
 pub enum EvalTask {
     /// Top labels for each image.
     Classify(EvalClassifyArgs),
+    /// The code in each captcha image.
+    Captcha(EvalCaptchaArgs),
 }
 
 /// `test` per task.
@@ -79,6 +122,8 @@ pub enum EvalTask {
 pub enum TestTask {
     /// Top-1, top-3 and per-class accuracy on a labelled folder.
     Classify(TestClassifyArgs),
+    /// Full-code and per-character accuracy on a folder of `<serial>-<CODE>` captchas.
+    Captcha(TestCaptchaArgs),
 }
 
 /// Classification architectures.
@@ -218,6 +263,63 @@ pub struct BenchArgs {
     /// Leave out the width-64 ResNet-18 (its training step takes tens of seconds on a CPU).
     #[arg(long)]
     pub quick: bool,
+    /// cpu, cuda or cuda:N.
+    #[arg(long, default_value = "cpu")]
+    pub device: String,
+}
+
+/// `ocellus train captcha`.
+#[derive(Debug, Args)]
+pub struct TrainCaptchaArgs {
+    /// Folder of `<serial>-<CODE>.<ext>` captcha images (the code, case-insensitive, is the label).
+    #[arg(long)]
+    pub data: PathBuf,
+    /// ResNet-18 base channel count (64 in the paper).
+    #[arg(long, default_value_t = 64)]
+    pub width: usize,
+    /// Input size WxH that images are resized to (the tutorial's: 56x24).
+    #[arg(long, default_value = "56x24")]
+    pub input: InputSize,
+    /// Characters per code (default: the most common length in the data).
+    #[arg(long)]
+    pub length: Option<usize>,
+    /// The symbols codes are made of (default: those the data uses).
+    #[arg(long)]
+    pub alphabet: Option<String>,
+    /// Shared training options.
+    #[command(flatten)]
+    pub train: TrainOptions,
+}
+
+/// `ocellus eval captcha`.
+#[derive(Debug, Args)]
+pub struct EvalCaptchaArgs {
+    /// Weights file written by `ocellus train captcha`.
+    #[arg(long)]
+    pub model: PathBuf,
+    /// One JSON object per image (code and per-character confidence) instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Captcha images to read.
+    #[arg(required = true)]
+    pub images: Vec<PathBuf>,
+}
+
+/// `ocellus test captcha`.
+#[derive(Debug, Args)]
+pub struct TestCaptchaArgs {
+    /// Weights file written by `ocellus train captcha`.
+    #[arg(long)]
+    pub model: PathBuf,
+    /// Folder of `<serial>-<CODE>.<ext>` captchas.
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Print a JSON object as the last line (full, char, count).
+    #[arg(long)]
+    pub json: bool,
+    /// Batch size for inference.
+    #[arg(long, default_value_t = 100)]
+    pub batch_size: usize,
     /// cpu, cuda or cuda:N.
     #[arg(long, default_value = "cpu")]
     pub device: String,

@@ -1,6 +1,7 @@
 //! The Ocellus native trainer: data loading, the training loop and the command line.
 
 pub mod atomic_file;
+pub mod captcha;
 pub mod cli;
 pub mod commands;
 pub mod dataset;

@@ -15,6 +15,7 @@ use crate::bench::BenchRun;
 use crate::browser;
 use crate::clock::now_ms;
 use crate::components::bench_view::BenchView;
+use crate::components::captcha_view::CaptchaView;
 use crate::components::classify_view::ClassifyView;
 use crate::engine::Engine;
 use crate::model_fetch::{self, Progress, Source};
@@ -35,6 +36,10 @@ pub struct Page {
     pub manifest_error: Option<String>,
     /// The Classify section.
     pub classify: Section,
+    /// The Captcha section.
+    pub captcha: Section,
+    /// The section a paste goes to: the last one used.
+    pub active: Slot,
     /// The benchmark run, in `?bench` mode.
     pub bench: Option<BenchRun>,
 }
@@ -47,8 +52,8 @@ pub enum Action {
     Fetching { slot: Slot, name: String },
     /// Download progress.
     Progress { slot: Slot, progress: Progress },
-    /// A model file is here (downloaded, cached or given by the user): build it.
-    ModelBytes { slot: Slot, name: String, bytes: Vec<u8> },
+    /// A model file is here (downloaded, cached or given by the user, `dropped`): build it.
+    ModelBytes { slot: Slot, name: String, bytes: Vec<u8>, dropped: bool },
     /// A model file could not be had.
     ModelUnavailable { slot: Slot, message: String },
     /// The user gave an image.
@@ -62,23 +67,31 @@ pub enum Action {
 }
 
 impl Page {
+    fn section(&self, slot: Slot) -> Option<&Section> {
+        match slot {
+            Slot::Classify => Some(&self.classify),
+            Slot::Captcha => Some(&self.captcha),
+            Slot::Bench => None,
+        }
+    }
+
     fn section_mut(&mut self, slot: Slot) -> Option<&mut Section> {
         match slot {
             Slot::Classify => Some(&mut self.classify),
+            Slot::Captcha => Some(&mut self.captcha),
             Slot::Bench => None,
         }
     }
 
     /// Sends the section's current image to the worker, if there is a model for it.
     fn ask(&self, slot: Slot) {
-        let Some(section) = (match slot {
-            Slot::Classify => Some(&self.classify),
-            Slot::Bench => None,
-        }) else {
-            return;
-        };
+        let Some(section) = self.section(slot) else { return };
         if let (Some(_), Some(image)) = (&section.model, &section.image) {
-            let request = Request::Classify { slot, job: section.job, name: image.name.clone(), image: image.bytes.to_vec(), top: TOP };
+            let (job, name, bytes) = (section.job, image.name.clone(), image.bytes.to_vec());
+            let request = match slot {
+                Slot::Captcha => Request::ReadCaptcha { slot, job, name, image: bytes },
+                _ => Request::Classify { slot, job, name, image: bytes, top: TOP },
+            };
             self.engine.send(request);
         }
     }
@@ -102,6 +115,7 @@ impl Page {
             Reply::Classified { job, top, ms, .. } if job == section.job => {
                 section.answer = Answer::Labels { top, ms, at_ms: now_ms() }
             }
+            Reply::CodeRead { job, read, ms, .. } if job == section.job => section.answer = Answer::Code { read, ms, at_ms: now_ms() },
             Reply::Failed { job, message, .. } if job == section.job => section.answer = Answer::Failed(message),
             _ => {}
         }
@@ -128,7 +142,7 @@ impl Page {
     fn next_bench_model(&mut self) {
         let Some(run) = &self.bench else { return };
         if let Some((entry, bytes)) = run.files.as_ref().and_then(|f| f.get(run.index)) {
-            self.engine.send(Request::Load { slot: Slot::Bench, source: entry.file.clone(), bytes: bytes.clone() });
+            self.engine.send(Request::Load { slot: Slot::Bench, follow_task: false, source: entry.file.clone(), bytes: bytes.clone() });
         }
     }
 }
@@ -151,11 +165,12 @@ impl Reducible for Page {
                     *p = Some(progress);
                 }
             }
-            Action::ModelBytes { slot, name, bytes } => {
+            Action::ModelBytes { slot, name, bytes, dropped } => {
                 if let Some(s) = page.section_mut(slot) {
                     s.status = ModelStatus::Building { name: name.clone() };
                 }
-                page.engine.send(Request::Load { slot, source: name, bytes });
+                page.active = slot;
+                page.engine.send(Request::Load { slot, follow_task: dropped, source: name, bytes });
             }
             Action::ModelUnavailable { slot, message } => {
                 if let Some(s) = page.section_mut(slot) {
@@ -163,6 +178,7 @@ impl Reducible for Page {
                 }
             }
             Action::Image { slot, image } => {
+                page.active = slot;
                 if let Some(s) = page.section_mut(slot) {
                     if let Some(url) = s.image.as_ref().and_then(|i| i.url.as_deref()) {
                         browser::revoke_url(url);
@@ -203,7 +219,7 @@ fn load_shipped(page: UseReducerDispatcher<Page>, slot: Slot, entry: ManifestEnt
         match model_fetch::fetch_model(&url, entry.bytes, progress).await {
             Ok((bytes, source)) => {
                 let from = if source == Source::Cache { " (from this browser's cache)" } else { "" };
-                page.dispatch(Action::ModelBytes { slot, name: format!("{}{from}", entry.name), bytes });
+                page.dispatch(Action::ModelBytes { slot, name: format!("{}{from}", entry.name), bytes, dropped: false });
             }
             Err(e) => page.dispatch(Action::ModelUnavailable { slot, message: format!("cannot load {}: {e}", entry.name) }),
         }
@@ -220,7 +236,7 @@ fn take_file(page: UseReducerDispatcher<Page>, slot: Slot, file: File) {
             Err(e) => return page.dispatch(Action::Unreadable { slot, message: format!("cannot read {name}: {e}") }),
         };
         if name.to_ascii_lowercase().ends_with(".safetensors") {
-            page.dispatch(Action::ModelBytes { slot, name: format!("your model ({name})"), bytes });
+            page.dispatch(Action::ModelBytes { slot, name: format!("your model ({name})"), bytes, dropped: true });
         } else {
             let url = browser::object_url(&file);
             page.dispatch(Action::Image { slot, image: GivenImage { name, url, bytes: Rc::new(bytes) } });
@@ -246,8 +262,12 @@ fn start(page: UseReducerDispatcher<Page>, bench: bool) {
                 }
             }
             page.dispatch(Action::BenchFiles(Ok(files)));
-        } else if let Some(entry) = manifest.default_for("classify") {
-            load_shipped(page.clone(), Slot::Classify, entry.clone());
+        } else {
+            for (task, slot) in [("classify", Slot::Classify), ("captcha", Slot::Captcha)] {
+                if let Some(entry) = manifest.default_for(task) {
+                    load_shipped(page.clone(), slot, entry.clone());
+                }
+            }
         }
         model_fetch::prune(&urls).await;
     });
@@ -270,6 +290,8 @@ pub fn app() -> Html {
             manifest: None,
             manifest_error: None,
             classify: Section::new(Slot::Classify),
+            captcha: Section::new(Slot::Captcha),
+            active: Slot::Classify,
             bench: bench.then(BenchRun::new),
         })
     };
@@ -280,14 +302,17 @@ pub fn app() -> Html {
         use_effect_with((), move |_| start(dispatcher, bench));
     }
 
-    // Paste an image (or a model) anywhere on the page.
+    // Paste an image (or a model) anywhere on the page: it goes to the section used last.
+    let active = use_mut_ref(|| Slot::Classify);
+    *active.borrow_mut() = page.active;
     {
         let dispatcher = page.dispatcher();
+        let active = active.clone();
         use_effect_with((), move |_| {
             let on_paste = Closure::<dyn Fn(ClipboardEvent)>::new(move |e: ClipboardEvent| {
                 if let Some(file) = e.clipboard_data().and_then(|d| d.files()).and_then(|f| f.get(0)) {
                     e.prevent_default();
-                    take_file(dispatcher.clone(), Slot::Classify, file);
+                    take_file(dispatcher.clone(), *active.borrow(), file);
                 }
             });
             let document = web_sys::window().and_then(|w| w.document());
@@ -331,6 +356,8 @@ pub fn app() -> Html {
                 <BenchView run={run.clone()} />
             } else {
                 <ClassifyView section={page.classify.clone()} shipped={shipped("classify")}
+                    on_file={on_file.clone()} on_pick_model={on_pick_model.clone()} />
+                <CaptchaView section={page.captcha.clone()} shipped={shipped("captcha")}
                     on_file={on_file.clone()} on_pick_model={on_pick_model.clone()} />
             }
         </main>

@@ -21,7 +21,17 @@ impl Inference {
     /// Answers one request (the whole of the worker's logic, testable natively).
     pub fn handle(&mut self, request: Request) -> Reply {
         match request {
-            Request::Load { slot, source, bytes } => self.load(slot, source, &bytes),
+            Request::Load { slot, follow_task, source, bytes } => self.load(slot, follow_task, source, &bytes),
+            Request::ReadCaptcha { slot, job, name, image } => {
+                let Some(model) = self.models.get(&slot) else {
+                    return Reply::Failed { slot, job, message: "no model is loaded yet".into() };
+                };
+                let start = now_ms();
+                match model.read_captcha(&image) {
+                    Ok(read) => Reply::CodeRead { slot, job, read, ms: now_ms() - start },
+                    Err(e) => Reply::Failed { slot, job, message: format!("{name}: {e}") },
+                }
+            }
             Request::Classify { slot, job, name, image, top } => {
                 let Some(model) = self.models.get(&slot) else {
                     return Reply::Failed { slot, job, message: "no model is loaded yet".into() };
@@ -42,9 +52,15 @@ impl Inference {
         }
     }
 
-    fn load(&mut self, slot: Slot, source: String, bytes: &[u8]) -> Reply {
-        let model = TrainedModel::from_bytes(bytes, &Device::Cpu).and_then(|m| match slot {
+    fn load(&mut self, slot: Slot, follow_task: bool, source: String, bytes: &[u8]) -> Reply {
+        let model = TrainedModel::from_bytes(bytes, &Device::Cpu);
+        let slot = match (&model, follow_task) {
+            (Ok(m), true) => slot_of(&m.card.task),
+            _ => slot,
+        };
+        let model = model.and_then(|m| match slot {
             Slot::Classify => m.expect_task(&Task::Classify),
+            Slot::Captcha => m.expect_task(&Task::Captcha { length: 0 }),
             Slot::Bench => Ok(m),
         });
         match model {
@@ -55,6 +71,14 @@ impl Inference {
             }
             Err(e) => Reply::LoadFailed { slot, message: format!("{source} cannot be used: {e}") },
         }
+    }
+}
+
+/// The section that serves a task.
+fn slot_of(task: &Task) -> Slot {
+    match task {
+        Task::Classify => Slot::Classify,
+        Task::Captcha { .. } => Slot::Captcha,
     }
 }
 
@@ -93,7 +117,7 @@ mod tests {
     #[test]
     fn loads_classifies_and_times_like_the_shared_core() {
         let mut worker = Inference::default();
-        let reply = worker.handle(Request::Load { slot: Slot::Classify, source: "lenet".into(), bytes: shipped_lenet() });
+        let reply = worker.handle(Request::Load { slot: Slot::Classify, follow_task: false, source: "lenet".into(), bytes: shipped_lenet() });
         assert!(matches!(&reply, Reply::Loaded { card, .. } if card.labels.len() == 10), "{reply:?}");
         let Reply::Classified { top, job: 7, .. } =
             worker.handle(Request::Classify { slot: Slot::Classify, job: 7, name: "x.png".into(), image: png(), top: 5 })
@@ -111,12 +135,18 @@ mod tests {
         let mut worker = Inference::default();
         let reply = worker.handle(Request::Classify { slot: Slot::Classify, job: 1, name: "a.png".into(), image: png(), top: 5 });
         assert!(matches!(reply, Reply::Failed { ref message, .. } if message.contains("no model")), "{reply:?}");
-        worker.handle(Request::Load { slot: Slot::Classify, source: "lenet".into(), bytes: shipped_lenet() });
-        let reply = worker.handle(Request::Load { slot: Slot::Classify, source: "notes.safetensors".into(), bytes: b"hello".to_vec() });
+        worker.handle(Request::Load { slot: Slot::Classify, follow_task: false, source: "lenet".into(), bytes: shipped_lenet() });
+        let reply = worker.handle(Request::Load { slot: Slot::Classify, follow_task: false, source: "notes.safetensors".into(), bytes: b"hello".to_vec() });
         assert!(matches!(reply, Reply::LoadFailed { ref message, .. } if message.contains("notes.safetensors")), "{reply:?}");
         let reply = worker.handle(Request::Classify { slot: Slot::Classify, job: 2, name: "cv.pdf".into(), image: b"%PDF".to_vec(), top: 5 });
         assert!(matches!(reply, Reply::Failed { ref message, job: 2, .. } if message.starts_with("cv.pdf")), "{reply:?}");
         let reply = worker.handle(Request::Classify { slot: Slot::Classify, job: 3, name: "ok.png".into(), image: png(), top: 5 });
         assert!(matches!(reply, Reply::Classified { .. }), "the earlier model is still there: {reply:?}");
+        // A classifier refuses to read captchas, and a captcha slot refuses a classifier.
+        let reply = worker.handle(Request::Load { slot: Slot::Captcha, follow_task: false, source: "lenet".into(), bytes: shipped_lenet() });
+        assert!(matches!(reply, Reply::LoadFailed { ref message, .. } if message.contains("captcha")), "{reply:?}");
+        // Dropped anywhere, a model goes to the section of its task.
+        let reply = worker.handle(Request::Load { slot: Slot::Captcha, follow_task: true, source: "lenet".into(), bytes: shipped_lenet() });
+        assert!(matches!(reply, Reply::Loaded { slot: Slot::Classify, .. }), "{reply:?}");
     }
 }

@@ -1,5 +1,6 @@
 //! The messages between the page and its inference worker.
 
+use ocellus::captcha_code::ReadCode;
 use ocellus::prediction::Prediction;
 use ocellus::ModelCard;
 use serde::{Deserialize, Serialize};
@@ -9,6 +10,8 @@ use serde::{Deserialize, Serialize};
 pub enum Slot {
     /// The image classifier.
     Classify,
+    /// The captcha reader.
+    Captcha,
     /// A model timed by the benchmark mode (never used for answers).
     Bench,
 }
@@ -20,6 +23,8 @@ pub enum Request {
     Load {
         /// The section it is for.
         slot: Slot,
+        /// Put it in the section of its own task instead (for a file the user dropped anywhere).
+        follow_task: bool,
         /// Where the weights came from, named in messages.
         source: String,
         /// The `.safetensors` file.
@@ -37,6 +42,17 @@ pub enum Request {
         image: Vec<u8>,
         /// How many labels to return.
         top: usize,
+    },
+    /// Read the code in a captcha image with the model in `slot`.
+    ReadCaptcha {
+        /// The section asking.
+        slot: Slot,
+        /// Echoed in the reply.
+        job: u64,
+        /// The image's name, for messages.
+        name: String,
+        /// The encoded image.
+        image: Vec<u8>,
     },
     /// Time `runs` forward passes at batch 1 of the model in `slot` (after one warm-up).
     Bench {
@@ -75,6 +91,17 @@ pub enum Reply {
         job: u64,
         /// Most likely labels first.
         top: Vec<Prediction>,
+        /// Time spent decoding, preprocessing and running the model, in ms.
+        ms: f64,
+    },
+    /// The code read from one captcha.
+    CodeRead {
+        /// The section asking.
+        slot: Slot,
+        /// The request's job number.
+        job: u64,
+        /// The code and each character's probability.
+        read: ReadCode,
         /// Time spent decoding, preprocessing and running the model, in ms.
         ms: f64,
     },
@@ -119,6 +146,7 @@ impl Reply {
             Reply::Loaded { slot, .. }
             | Reply::LoadFailed { slot, .. }
             | Reply::Classified { slot, .. }
+            | Reply::CodeRead { slot, .. }
             | Reply::Failed { slot, .. }
             | Reply::Benched { slot, .. } => *slot,
         }
@@ -139,6 +167,7 @@ mod tests {
             Reply::Loaded { slot: Slot::Classify, source: "m".into(), card },
             Reply::Classified { slot: Slot::Classify, job: 2, top: vec![Prediction { label: "cat".into(), probability: 0.5 }], ms: 1.5 },
             Reply::Benched { slot: Slot::Bench, ms: vec![1.0, 2.0] },
+            Reply::CodeRead { slot: Slot::Captcha, job: 4, read: ReadCode { code: "8ca6".into(), confidence: vec![0.9; 4] }, ms: 2.0 },
         ];
         for reply in replies {
             let bytes = bincode::serialize(&reply).unwrap();

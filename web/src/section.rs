@@ -3,6 +3,7 @@
 
 use std::rc::Rc;
 
+use ocellus::captcha_code::ReadCode;
 use ocellus::prediction::Prediction;
 use ocellus::ModelCard;
 
@@ -54,8 +55,20 @@ pub enum Answer {
     /// The top labels, the time the worker took, and when the answer arrived (ms since the
     /// page started loading).
     Labels { top: Vec<Prediction>, ms: f64, at_ms: f64 },
+    /// The code read from a captcha, the time the worker took, and when it arrived.
+    Code { read: ReadCode, ms: f64, at_ms: f64 },
     /// What went wrong, naming the file.
     Failed(String),
+}
+
+impl Answer {
+    /// When the answer arrived (ms since the page started loading), if it is one.
+    pub fn at_ms(&self) -> Option<f64> {
+        match self {
+            Answer::Labels { at_ms, .. } | Answer::Code { at_ms, .. } => Some(*at_ms),
+            _ => None,
+        }
+    }
 }
 
 /// One task section.

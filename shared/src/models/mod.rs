@@ -11,7 +11,7 @@ pub use resnet::ResNet18;
 use candle_core::Tensor;
 use candle_nn::VarBuilder;
 
-use crate::{Arch, InputSize};
+use crate::{Arch, InputSize, ModelCard, Task};
 
 /// Names of tensors that are state, not parameters: BatchNorm's running statistics.
 pub fn is_running_stat(name: &str) -> bool {
@@ -28,11 +28,26 @@ pub enum Network {
 }
 
 impl Network {
-    /// Builds `arch` for images of `input` size with `outputs` logits.
+    /// Builds `arch` for images of `input` size with `outputs` logits (a classifier's head).
     pub fn build(arch: Arch, input: InputSize, outputs: usize, vb: VarBuilder) -> candle_core::Result<Self> {
+        Self::build_with_columns(arch, input, outputs, 1, vb)
+    }
+
+    /// Builds the network a model card describes: a captcha model's ResNet pools its features
+    /// into one column per character before the head.
+    pub fn for_card(card: &ModelCard, vb: VarBuilder) -> candle_core::Result<Self> {
+        let columns = match card.task {
+            Task::Classify => 1,
+            Task::Captcha { length } => length,
+        };
+        Self::build_with_columns(card.arch, card.input, card.outputs(), columns, vb)
+    }
+
+    fn build_with_columns(arch: Arch, input: InputSize, outputs: usize, columns: usize, vb: VarBuilder) -> candle_core::Result<Self> {
         Ok(match arch {
-            Arch::LeNet => Network::LeNet(LeNet::new(input, outputs, vb)?),
-            Arch::ResNet18 { width } => Network::ResNet18(ResNet18::new(width, outputs, vb)?),
+            Arch::LeNet if columns == 1 => Network::LeNet(LeNet::new(input, outputs, vb)?),
+            Arch::LeNet => candle_core::bail!("LeNet has no per-character head: captcha models are ResNet-18"),
+            Arch::ResNet18 { width } => Network::ResNet18(ResNet18::new(width, outputs, columns, vb)?),
         })
     }
 

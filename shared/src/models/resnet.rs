@@ -57,14 +57,17 @@ pub struct ResNet18 {
     conv1: Conv2d,
     bn1: BatchNorm,
     blocks: Vec<BasicBlock>,
+    columns: usize,
     linear: Linear,
 }
 
 impl ResNet18 {
     /// Builds the network with stages of `width`, 2x, 4x and 8x channels and `outputs` logits.
-    pub fn new(width: usize, outputs: usize, vb: VarBuilder) -> candle_core::Result<Self> {
-        if width == 0 {
-            candle_core::bail!("ResNet-18 width must be at least 1");
+    /// The last feature map is average-pooled to `columns` columns (1: the paper's 1x1 pool;
+    /// a captcha's length: one column per character, so the head knows where each one is).
+    pub fn new(width: usize, outputs: usize, columns: usize, vb: VarBuilder) -> candle_core::Result<Self> {
+        if width == 0 || columns == 0 {
+            candle_core::bail!("ResNet-18 width and head columns must be at least 1");
         }
         let mut blocks = Vec::with_capacity(8);
         let mut cin = width;
@@ -80,7 +83,8 @@ impl ResNet18 {
             conv1: conv(3, width, 3, 1, vb.pp("conv1"))?,
             bn1: bn(width, vb.pp("bn1"))?,
             blocks,
-            linear: linear(cin, outputs, vb.pp("linear"))?,
+            columns,
+            linear: linear(cin * columns, outputs, vb.pp("linear"))?,
         })
     }
 
@@ -90,8 +94,42 @@ impl ResNet18 {
         for block in &self.blocks {
             xs = block.forward_t(&xs, train)?;
         }
-        // Adaptive average pool to 1x1 is the mean over H and W.
-        let pooled = xs.mean((2, 3))?;
+        let pooled = if self.columns == 1 {
+            // Adaptive average pool to 1x1 is the mean over H and W.
+            xs.mean((2, 3))?
+        } else {
+            column_pool(&xs.mean(2)?, self.columns)?.flatten_from(1)?
+        };
         self.linear.forward(&pooled)
+    }
+}
+
+/// Adaptive average pooling of (N, C, W) to (N, C, `columns`), with PyTorch's bin edges
+/// (bin i spans floor(i*W/n) .. ceil((i+1)*W/n)).
+fn column_pool(xs: &Tensor, columns: usize) -> candle_core::Result<Tensor> {
+    let w = xs.dim(2)?;
+    let bins = (0..columns)
+        .map(|i| {
+            let (start, end) = (i * w / columns, ((i + 1) * w).div_ceil(columns));
+            xs.narrow(2, start, end - start)?.mean_keepdim(2)
+        })
+        .collect::<candle_core::Result<Vec<_>>>()?;
+    Tensor::cat(&bins, 2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use candle_core::Device;
+
+    #[test]
+    fn column_pool_uses_adaptive_bin_edges() {
+        // W = 5 into 2 columns: bins 0..3 and 2..5, as PyTorch's AdaptiveAvgPool1d.
+        let xs = Tensor::new(&[[[1f32, 2., 3., 4., 5.]]], &Device::Cpu).unwrap();
+        let pooled = column_pool(&xs, 2).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        assert_eq!(pooled, vec![2.0, 4.0]);
+        // More columns than positions still gives every column a value.
+        let pooled = column_pool(&xs.narrow(2, 0, 2).unwrap(), 4).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        assert_eq!(pooled, vec![1.0, 1.0, 2.0, 2.0]);
     }
 }

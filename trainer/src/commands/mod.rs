@@ -1,15 +1,20 @@
 //! The commands behind the command line, one module each.
 
 mod bench;
+mod eval_captcha;
 mod eval_classify;
+mod generate_captcha;
 mod prepare_classify;
 mod skipped_report;
+mod test_captcha;
 mod test_classify;
+mod train_captcha;
 mod train_classify;
+mod train_run;
 
 use anyhow::Result;
 
-use crate::cli::{Cli, Command, EvalTask, PrepareTask, TestTask, TrainTask};
+use crate::cli::{CaptchaCommand, Cli, Command, EvalTask, PrepareTask, TestTask, TrainTask};
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
@@ -20,8 +25,12 @@ pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Prepare(PrepareTask::Classify(args)) => prepare_classify::run(args).map(|_| ()),
         Command::Train(TrainTask::Classify(args)) => train_classify::run(args),
+        Command::Train(TrainTask::Captcha(args)) => train_captcha::run(args),
         Command::Eval(EvalTask::Classify(args)) => eval_classify::run(args),
+        Command::Eval(EvalTask::Captcha(args)) => eval_captcha::run(args),
         Command::Test(TestTask::Classify(args)) => test_classify::run(args),
+        Command::Test(TestTask::Captcha(args)) => test_captcha::run(args),
+        Command::Captcha(CaptchaCommand::Generate(args)) => generate_captcha::run(args),
         Command::Bench(args) => bench::run(args),
     }
 }

@@ -23,7 +23,11 @@ pub struct Prepared {
 /// Finds, subsets, decodes and splits the data in `dir`, printing a summary; unreadable
 /// files are listed by name and counted.
 pub fn prepare(dir: &Path, input: InputSize, seed: u64, max_images: Option<usize>) -> Result<Prepared> {
-    let catalog = Catalog::open(dir)?;
+    prepare_catalog(Catalog::open(dir)?, dir, input, seed, max_images)
+}
+
+/// Like [`prepare`], for a catalog already read (the captcha layout is read with options).
+pub fn prepare_catalog(catalog: Catalog, dir: &Path, input: InputSize, seed: u64, max_images: Option<usize>) -> Result<Prepared> {
     println!(
         "data: {} in {}: {} labelled images, {} classes",
         catalog.layout,

@@ -18,6 +18,9 @@ impl Augment {
     /// The standard CIFAR-10 recipe: pad 4, random crop, random flip.
     pub const CIFAR: Augment = Augment { pad: 4, flip: true };
 
+    /// For captchas: shifts of up to 2 pixels, never a flip (it would change the text).
+    pub const CAPTCHA: Augment = Augment { pad: 2, flip: false };
+
     /// Writes an augmented copy of `src` (H, W, C pixels of `size`) into `dst`.
     pub fn apply(&self, src: &[u8], size: InputSize, rng: &mut impl Rng, dst: &mut [u8]) {
         let (w, h) = (size.width as i64, size.height as i64);

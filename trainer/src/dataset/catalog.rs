@@ -13,6 +13,8 @@ pub enum Layout {
     ClassFolders,
     /// The official CIFAR-10 binary batches (`data_batch_N.bin`, `test_batch.bin`).
     CifarBinary,
+    /// Captchas named `<serial>-<CODE>.<ext>`.
+    Captcha,
 }
 
 impl std::fmt::Display for Layout {
@@ -21,6 +23,7 @@ impl std::fmt::Display for Layout {
             Layout::Tutorial => "tutorial layout (<id>_<label> files + labels.txt)",
             Layout::ClassFolders => "class-folder layout (<label>/<file>)",
             Layout::CifarBinary => "CIFAR-10 binary batches",
+            Layout::Captcha => "captcha layout (<serial>-<CODE> files)",
         })
     }
 }

@@ -2,6 +2,7 @@
 //! holding it decoded in memory for training.
 
 pub mod augment;
+pub mod captcha_layout;
 pub mod catalog;
 pub mod cifar_binary;
 pub mod folder_layout;

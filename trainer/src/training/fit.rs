@@ -129,7 +129,7 @@ pub fn fit(
     if opts.resume {
         let ckpt = checkpoint::load(&files.checkpoint, &trainee.device)
             .context("--resume needs the checkpoint of an earlier run")?;
-        if ckpt.card.arch != trainee.card.arch || ckpt.card.input != trainee.card.input || ckpt.card.labels != trainee.card.labels {
+        if ckpt.card.task != trainee.card.task || ckpt.card.arch != trainee.card.arch || ckpt.card.input != trainee.card.input || ckpt.card.labels != trainee.card.labels {
             bail!(
                 "cannot resume: {} holds a {} model for {} input with {} labels; this run asks for {} at {} with {} labels",
                 files.checkpoint.display(),

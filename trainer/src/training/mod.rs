@@ -3,6 +3,7 @@
 
 pub mod adam;
 pub mod checkpoint;
+pub mod code_reading;
 pub mod fit;
 pub mod history;
 pub mod interrupt;
@@ -13,6 +14,7 @@ pub mod tally;
 pub mod trainee;
 
 pub use fit::{fit, evaluate, FitOptions, FitOutcome};
+pub use code_reading::CodeReading;
 pub use objective::{Classification, Objective};
 pub use run_files::RunFiles;
 pub use tally::Tally;

@@ -27,7 +27,7 @@ impl Trainee {
     pub fn new(card: ModelCard, device: &Device, seed: u64) -> Result<Self> {
         let varmap = VarMap::new();
         let vb = VarBuilder::from_varmap(&varmap, DType::F32, device);
-        let network = Network::build(card.arch, card.input, card.outputs(), vb)?;
+        let network = Network::for_card(&card, vb)?;
         let trainee = Trainee { card, varmap, network, device: device.clone() };
         trainee.initialise(seed)?;
         Ok(trainee)

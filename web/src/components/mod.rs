@@ -1,7 +1,9 @@
 //! The page's building blocks.
 
 pub mod bench_view;
+pub mod captcha_view;
 pub mod classify_view;
 pub mod drop_zone;
 pub mod model_line;
 pub mod prediction_bars;
+pub mod task_panel;

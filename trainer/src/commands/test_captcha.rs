@@ -1,0 +1,46 @@
+//! `ocellus test captcha`: full-code and per-character accuracy on a folder of captchas whose
+//! file names hold their codes.
+
+use anyhow::{bail, Result};
+use ocellus::captcha_code::Alphabet;
+use ocellus::Task;
+use rand::rngs::StdRng;
+use serde_json::json;
+
+use super::eval_captcha::load_captcha_model;
+use super::skipped_report;
+use crate::cli::TestCaptchaArgs;
+use crate::dataset::captcha_layout::scan;
+use crate::dataset::ImageSet;
+use crate::training::{CodeReading, Objective, Tally};
+
+/// Runs the command.
+pub fn run(args: TestCaptchaArgs) -> Result<()> {
+    let device = crate::device::open(&args.device)?;
+    let model = load_captcha_model(&args.model, &device)?;
+    let Task::Captcha { length } = model.card.task else { unreachable!("load_captcha_model checks the task") };
+    let alphabet = Alphabet::from_labels(&model.card.labels);
+    let (catalog, _) = scan(&args.data, Some(length), Some(&alphabet))?;
+    let show = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let (set, undecodable) = ImageSet::load(&catalog.samples, model.card.input, show);
+    let mut skipped = catalog.skipped.clone();
+    skipped.extend(undecodable);
+    skipped_report::print("reading the data", &skipped);
+    if set.is_empty() {
+        bail!("no captcha in {} could be read", args.data.display());
+    }
+    let objective = CodeReading { length, symbols: alphabet.len() };
+    let indices: Vec<usize> = (0..set.len()).collect();
+    let mut tally = Tally::default();
+    for chunk in indices.chunks(args.batch_size.max(1)) {
+        let (x, y) = set.batch::<StdRng>(chunk, None, &device)?;
+        let logits = model.logits(&x)?;
+        tally.add(0.0, chunk.len(), &objective.hits(&logits, &y)?);
+    }
+    let (full, char) = (tally.metric(0), tally.metric(1));
+    println!("full code {:.2}%  per character {:.2}%  on {} captchas", full * 100.0, char * 100.0, set.len());
+    if args.json {
+        println!("{}", json!({ "full": full, "char": char, "count": set.len() }));
+    }
+    Ok(())
+}

@@ -1,0 +1,31 @@
+//! `ocellus train captcha`: read `<serial>-<CODE>` captchas, train the ResNet-18 with one
+//! softmax per character (the same loop as classification), test, and write the model.
+
+use anyhow::{bail, Result};
+use ocellus::captcha_code::Alphabet;
+use ocellus::{Arch, ModelCard, Task};
+
+use super::prepare_classify::prepare_catalog;
+use super::train_run::{train_and_record, MetricKeys};
+use crate::cli::{Toggle, TrainCaptchaArgs};
+use crate::dataset::augment::Augment;
+use crate::dataset::captcha_layout::scan;
+use crate::training::CodeReading;
+
+/// Runs the command.
+pub fn run(args: TrainCaptchaArgs) -> Result<()> {
+    let opts = &args.train;
+    if opts.batch_size == 0 {
+        bail!("--batch-size must be at least 1");
+    }
+    let device = crate::device::open(&opts.device)?;
+    let alphabet = args.alphabet.as_deref().map(Alphabet::new);
+    let (catalog, shape) = scan(&args.data, args.length, alphabet.as_ref())?;
+    println!("codes: {} characters from {} symbols ({})", shape.length, shape.alphabet.len(), shape.alphabet.as_string());
+    let prepared = prepare_catalog(catalog, &args.data, args.input, opts.seed, opts.limit)?;
+    let card = ModelCard::new(Task::Captcha { length: shape.length }, Arch::ResNet18 { width: args.width }, args.input, shape.alphabet.labels());
+    let objective = CodeReading { length: shape.length, symbols: shape.alphabet.len() };
+    let keys = MetricKeys { val: "val_code", train: "train_code", test: &["test_code", "test_char"] };
+    let augment = (opts.augment == Toggle::On).then_some(Augment::CAPTCHA);
+    train_and_record(card, &prepared, &args.data, &objective, augment, &keys, opts, &device)
+}

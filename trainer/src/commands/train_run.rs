@@ -1,0 +1,98 @@
+//! What every `train <task>` command does once its data is prepared: build the model, run the
+//! shared training loop, test the best epoch's weights, and record the facts in the file.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::{bail, Result};
+use candle_core::Device;
+use ocellus::{weights, ModelCard, TrainedModel, TrainingFacts};
+
+use super::prepare_classify::Prepared;
+use crate::cli::TrainOptions;
+use crate::dataset::augment::Augment;
+use crate::training::{evaluate, fit, FitOptions, Objective, RunFiles, Trainee};
+
+/// How a task names its metrics in the model card.
+pub struct MetricKeys {
+    /// The best validation score (the objective's first metric).
+    pub val: &'static str,
+    /// The first metric on the training split at the best epoch.
+    pub train: &'static str,
+    /// Each of the objective's metrics on the test split.
+    pub test: &'static [&'static str],
+}
+
+/// Trains `card` on `prepared`, then tests and records; returns without saving facts when the
+/// run was interrupted (its checkpoint lets `--resume` continue).
+pub fn train_and_record(
+    card: ModelCard,
+    prepared: &Prepared,
+    data: &Path,
+    objective: &dyn Objective,
+    augment: Option<Augment>,
+    keys: &MetricKeys,
+    opts: &TrainOptions,
+    device: &Device,
+) -> Result<()> {
+    let (set, parts) = (&prepared.set, &prepared.split);
+    let mut trainee = Trainee::new(card, device, opts.seed)?;
+    println!("model: {} with {} parameters, input {}", trainee.card.arch, trainee.parameter_count(), trainee.card.input);
+    let files = RunFiles::for_weights(&opts.out);
+    let fit_opts = FitOptions {
+        epochs: opts.epochs,
+        patience: opts.patience,
+        batch_size: opts.batch_size,
+        lr: opts.lr,
+        cosine: opts.cosine,
+        seed: opts.seed,
+        augment,
+        resume: opts.resume,
+        restart: opts.restart,
+        progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+    };
+    let outcome = fit(&mut trainee, set, &parts.train, &parts.val, objective, &fit_opts, &files)?;
+    if outcome.interrupted {
+        return Ok(());
+    }
+    let Some((best_val, best_epoch)) = outcome.best else {
+        bail!("no epoch completed: nothing to save");
+    };
+
+    let (best_card, tensors) = weights::read(&std::fs::read(&files.weights)?, device)?;
+    let best = TrainedModel::from_tensors(best_card, tensors.clone(), device)?;
+    let mut metrics = BTreeMap::from([(keys.val.to_string(), best_val)]);
+    if !parts.test.is_empty() {
+        let t = evaluate(&best.network, set, &parts.test, objective, opts.batch_size, device)?;
+        let shown: Vec<String> =
+            objective.metric_names().iter().enumerate().map(|(i, n)| format!("{n} {:.2}%", t.metric(i) * 100.0)).collect();
+        println!("test: {} on {} images (best epoch {best_epoch})", shown.join("  "), parts.test.len());
+        for (i, key) in keys.test.iter().enumerate() {
+            metrics.insert(key.to_string(), t.metric(i));
+        }
+    }
+    let history = &outcome.history;
+    metrics.insert(keys.train.into(), history[best_epoch - 1].train[0]);
+    metrics.insert("seconds_per_epoch".into(), history.iter().map(|r| r.seconds).sum::<f64>() / history.len() as f64);
+    let mut card = best.card.clone();
+    card.training = Some(TrainingFacts {
+        dataset: data.display().to_string(),
+        train_images: parts.train.len(),
+        epochs: history.len(),
+        best_epoch,
+        metrics,
+        date: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        seed: opts.seed,
+        limit: opts.limit,
+        augment: augment.is_some(),
+    });
+    crate::atomic_file::write(&files.weights, &weights::to_bytes(&card, &tensors)?)?;
+    println!(
+        "wrote {} (best epoch {best_epoch}), {}, {}, checkpoint {}",
+        files.weights.display(),
+        files.history.display(),
+        files.plot.display(),
+        files.checkpoint.display()
+    );
+    Ok(())
+}
