@@ -6,7 +6,7 @@ use std::io::Cursor;
 
 use image::{DynamicImage, ImageFormat, Rgb, RgbImage, Rgba, RgbaImage};
 
-use crate::cifar10_or_skip;
+use crate::{cifar10_or_skip, shared_data};
 
 /// A named encoded image.
 pub struct Fixture {
@@ -47,4 +47,10 @@ pub fn real_cifar(test: &str) -> Vec<Fixture> {
             std::fs::read(&path).ok().map(|bytes| Fixture { name: format!("{label}-0007.jpg"), bytes })
         })
         .collect()
+}
+
+/// The first photo of `../shared/data/faces`, if the shared data is here.
+pub fn real_face_photo() -> Option<Vec<u8>> {
+    let path = shared_data()?.join("faces/images/10007.jpg");
+    std::fs::read(path).ok()
 }

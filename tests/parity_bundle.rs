@@ -9,7 +9,8 @@ use candle_core::{DType, Device, Tensor};
 use ocellus::{InputSize, TrainedModel};
 use ocellus_trainer::dataset::{ImageSet, Sample, Source};
 
-use crate::fixture_images::{generated, real_cifar, Fixture};
+use crate::fixture_images::{generated, real_cifar, real_face_photo, Fixture};
+use ocellus::proposals::{selective_search, Mode};
 use crate::{manifest, repo_root};
 
 /// The trainer's (B=1, 3, H, W) tensor for one encoded image: written to disk and read back
@@ -45,6 +46,12 @@ pub fn build() -> Vec<u8> {
             tensors.insert(format!("logits.{m}.{i}"), logits);
         }
     }
+    // Selective search on a real photo (or the generated wide image): the boxes, in rank order.
+    let photo = real_face_photo().unwrap_or_else(|| fixtures[1].bytes.clone());
+    let img = ocellus::image_input::decode_rgb(&photo).unwrap();
+    let boxes: Vec<u32> = selective_search(&img, Mode::Fast, 2000, 1).iter().flat_map(|b| [b.x, b.y, b.w, b.h]).collect();
+    tensors.insert("proposals.image".into(), bytes_tensor(&photo));
+    tensors.insert("proposals.boxes".into(), Tensor::from_vec(boxes.clone(), boxes.len(), &Device::Cpu).unwrap());
     let names: Vec<String> = fixtures.iter().map(|f| f.name.clone()).collect();
     let meta = HashMap::from([
         ("images".to_string(), names.join("\n")),

@@ -105,6 +105,10 @@ async fn a_real_photo_gets_the_native_answer_and_nothing_leaves_the_machine() {
     let shown = shown_predictions(&browser).await;
     let answered_ms = attr_ms(&browser, "#classify .answer[data-at-ms]", "data-at-ms").await;
     let shot = browser.screenshot("classify.png").await;
+    // The same page on a phone-sized window, for a look at the layout.
+    browser.client.set_window_size(390, 844).await.unwrap();
+    browser.screenshot("phone.png").await;
+    browser.client.set_window_size(1100, 1000).await.unwrap();
     let native = as_lines(&model.classify(&std::fs::read(&photo).unwrap(), 5).unwrap());
     eprintln!(
         "cold load: model ready {ready_ms:.0} ms after navigation; answer {answered_ms:.0} ms after navigation \

@@ -4,6 +4,7 @@
 //! writes the weights format on both sides, so that a model trained natively gives the
 //! same answers in the page.
 
+pub mod boxes;
 pub mod captcha_code;
 pub mod error;
 #[cfg(any(test, feature = "fixtures"))]
@@ -14,6 +15,7 @@ pub mod manifest;
 pub mod model_card;
 pub mod models;
 pub mod prediction;
+pub mod proposals;
 pub mod trained_model;
 pub mod weights;
 

@@ -37,6 +37,27 @@ pub enum Command {
     /// Make labelled captcha images.
     #[command(subcommand)]
     Captcha(CaptchaCommand),
+    /// Region proposals (selective search) for an image: `x y w h` per line, best first.
+    Proposals(ProposalsArgs),
+}
+
+/// `ocellus proposals`.
+#[derive(Debug, Args)]
+pub struct ProposalsArgs {
+    /// The image.
+    pub image: PathBuf,
+    /// fast (OpenCV's fast mode) or quality.
+    #[arg(long, default_value = "fast")]
+    pub mode: ocellus::proposals::Mode,
+    /// Most boxes to print.
+    #[arg(long, default_value_t = 2000)]
+    pub max: usize,
+    /// Seed of the ranking's random numbers.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Also draw the first --max boxes on a copy of the image, saved here as PNG.
+    #[arg(long)]
+    pub draw: Option<PathBuf>,
 }
 
 /// `ocellus captcha ...`.

@@ -51,3 +51,23 @@ fn preprocessing_and_logits_match_native() {
     }
     web_sys::console::log_1(&format!("parity: {} images x {models} models, largest logit difference {worst:e}", images.len()).into());
 }
+
+#[wasm_bindgen_test]
+fn selective_search_gives_the_native_boxes() {
+    let bundle = SafeTensors::deserialize(BUNDLE).unwrap();
+    let img = ocellus::image_input::decode_rgb(bundle.tensor("proposals.image").unwrap().data()).unwrap();
+    let native: Vec<u32> = bundle
+        .tensor("proposals.boxes")
+        .unwrap()
+        .data()
+        .chunks_exact(4)
+        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect();
+    let browser: Vec<u32> = ocellus::proposals::selective_search(&img, ocellus::proposals::Mode::Fast, 2000, 1)
+        .iter()
+        .flat_map(|b| [b.x, b.y, b.w, b.h])
+        .collect();
+    assert_eq!(browser.len(), native.len(), "a different number of proposals in the browser");
+    let differing = browser.chunks(4).zip(native.chunks(4)).filter(|(a, b)| a != b).count();
+    assert_eq!(differing, 0, "{differing} of {} boxes differ from native", native.len() / 4);
+}

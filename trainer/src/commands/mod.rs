@@ -5,6 +5,7 @@ mod eval_captcha;
 mod eval_classify;
 mod generate_captcha;
 mod prepare_classify;
+mod proposals;
 mod skipped_report;
 mod test_captcha;
 mod test_classify;
@@ -31,6 +32,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Test(TestTask::Classify(args)) => test_classify::run(args),
         Command::Test(TestTask::Captcha(args)) => test_captcha::run(args),
         Command::Captcha(CaptchaCommand::Generate(args)) => generate_captcha::run(args),
+        Command::Proposals(args) => proposals::run(args),
         Command::Bench(args) => bench::run(args),
     }
 }
