@@ -44,6 +44,23 @@ async fn main() {
         let ms: f64 = row.attr("data-median").await.unwrap().and_then(|m| m.parse().ok()).unwrap_or(f64::NAN);
         browser_ms.push((file, ms));
     }
+    // Selective search on a real photo, when the shared data is here.
+    let photo = ocellus_e2e::fixture_images::real_face_photo();
+    let mut browser_search = None;
+    if let Some(bytes) = &photo {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("face.jpg");
+        std::fs::write(&path, bytes).unwrap();
+        browser.upload("#bench input[type=file]", &path).await;
+        let row = browser
+            .client
+            .wait()
+            .at_most(Duration::from_secs(600))
+            .for_element(Locator::Css("#bench-proposals[data-median]"))
+            .await
+            .expect("the bench page never timed selective search");
+        browser_search = row.attr("data-median").await.unwrap().and_then(|m| m.parse::<f64>().ok());
+    }
     browser.close().await;
 
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -58,5 +75,22 @@ async fn main() {
         let all = native_ms(&model, cores);
         let web = browser_ms.iter().find(|(f, _)| f == &entry.file).map_or(f64::NAN, |(_, ms)| *ms);
         println!("| {} | {} | {web:.3} | {one:.3} | {all:.3} | {:.2}x |", entry.file, model.card.arch, web / one);
+    }
+    if let (Some(bytes), Some(web)) = (photo, browser_search) {
+        let img = ocellus::image_input::decode_rgb(&bytes).unwrap();
+        let ms: Vec<f64> = (0..3)
+            .map(|_| {
+                let start = Instant::now();
+                ocellus::proposals::selective_search(&img, ocellus::proposals::Mode::Fast, 2000, 1);
+                start.elapsed().as_secs_f64() * 1000.0
+            })
+            .collect();
+        let native = median(&ms);
+        println!(
+            "| selective search, fast, {}x{} photo | - | {web:.0} | {native:.0} | {native:.0} (single-threaded) | {:.2}x |",
+            img.width(),
+            img.height(),
+            web / native
+        );
     }
 }

@@ -133,6 +133,7 @@ impl Page {
                 run.record(arch, &ms);
                 self.next_bench_model();
             }
+            Reply::ProposalsTimed { boxes, size, ms } => run.proposals = Some((boxes, size, ocellus::forward_timing::median(&ms))),
             Reply::LoadFailed { message, .. } => run.error = Some(message),
             _ => {}
         }
@@ -176,6 +177,9 @@ impl Reducible for Page {
                 if let Some(s) = page.section_mut(slot) {
                     s.status = ModelStatus::Failed(message);
                 }
+            }
+            Action::Image { slot: Slot::Bench, image } => {
+                page.engine.send(Request::BenchProposals { name: image.name, image: image.bytes.to_vec(), runs: 3 });
             }
             Action::Image { slot, image } => {
                 page.active = slot;
@@ -353,7 +357,7 @@ pub fn app() -> Html {
                 <p class="error" role="alert">{ e }</p>
             }
             if let Some(run) = &page.bench {
-                <BenchView run={run.clone()} />
+                <BenchView run={run.clone()} on_file={on_file.clone()} />
             } else {
                 <ClassifyView section={page.classify.clone()} shipped={shipped("classify")}
                     on_file={on_file.clone()} on_pick_model={on_pick_model.clone()} />

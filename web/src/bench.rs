@@ -35,12 +35,14 @@ pub struct BenchRun {
     pub error: Option<String>,
     /// The architecture of the model being timed.
     pub arch: String,
+    /// Selective search on an image given in bench mode: boxes, image size, median ms.
+    pub proposals: Option<(usize, (u32, u32), f64)>,
 }
 
 impl BenchRun {
     /// A run waiting for its files.
     pub fn new() -> Self {
-        Self { files: None, index: 0, rows: Vec::new(), error: None, arch: String::new() }
+        Self { files: None, index: 0, rows: Vec::new(), error: None, arch: String::new(), proposals: None }
     }
 
     /// Whether every model has been timed (or the run failed).

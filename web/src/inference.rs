@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use candle_core::Device;
 use gloo_worker::{HandlerId, Worker, WorkerScope};
 use ocellus::forward_timing::time_forward;
+use ocellus::proposals::{selective_search, Mode};
 use ocellus::{Task, TrainedModel};
 
 use crate::clock::now_ms;
@@ -42,6 +43,20 @@ impl Inference {
                     Err(e) => Reply::Failed { slot, job, message: format!("{name}: {e}") },
                 }
             }
+            Request::BenchProposals { name, image, runs } => match ocellus::image_input::decode_rgb(&image) {
+                Ok(img) => {
+                    let mut boxes = 0;
+                    let ms = (0..runs)
+                        .map(|_| {
+                            let start = now_ms();
+                            boxes = selective_search(&img, Mode::Fast, 2000, 1).len();
+                            now_ms() - start
+                        })
+                        .collect();
+                    Reply::ProposalsTimed { boxes, size: img.dimensions(), ms }
+                }
+                Err(e) => Reply::LoadFailed { slot: Slot::Bench, message: format!("{name}: {e}") },
+            },
             Request::Bench { slot, runs } => {
                 let Some(model) = self.models.get(&slot) else {
                     return Reply::LoadFailed { slot, message: "no model to time".into() };

@@ -54,6 +54,15 @@ pub enum Request {
         /// The encoded image.
         image: Vec<u8>,
     },
+    /// Time `runs` selective searches (fast mode, 2,000 boxes) on an encoded image.
+    BenchProposals {
+        /// The image's name, for messages.
+        name: String,
+        /// The encoded image.
+        image: Vec<u8>,
+        /// How many timed runs.
+        runs: usize,
+    },
     /// Time `runs` forward passes at batch 1 of the model in `slot` (after one warm-up).
     Bench {
         /// The model to time.
@@ -114,6 +123,15 @@ pub enum Reply {
         /// What is wrong, naming the image.
         message: String,
     },
+    /// Selective-search times in ms, one per run, and the number of boxes found.
+    ProposalsTimed {
+        /// Boxes found.
+        boxes: usize,
+        /// Image size in pixels.
+        size: (u32, u32),
+        /// One time per run.
+        ms: Vec<f64>,
+    },
     /// Forward-pass times in ms, one per run.
     Benched {
         /// The model timed.
@@ -149,6 +167,7 @@ impl Reply {
             | Reply::CodeRead { slot, .. }
             | Reply::Failed { slot, .. }
             | Reply::Benched { slot, .. } => *slot,
+            Reply::ProposalsTimed { .. } => Slot::Bench,
         }
     }
 }

@@ -1,14 +1,19 @@
 //! The benchmark mode's table: ms per forward pass at batch 1 for each shipped model.
 
+use web_sys::File;
 use yew::prelude::*;
 
 use crate::bench::{BenchRun, RUNS};
+use crate::components::drop_zone::DropZone;
+use crate::protocol::Slot;
 
 /// Properties of [`BenchView`].
 #[derive(Properties, PartialEq)]
 pub struct Props {
     /// The run so far.
     pub run: BenchRun,
+    /// An image given for timing selective search.
+    pub on_file: Callback<(Slot, File)>,
 }
 
 /// The results table; `data-done` tells a driver when it is complete.
@@ -30,6 +35,13 @@ pub fn bench_view(props: &Props) -> Html {
                     }) }
                 </tbody>
             </table>
+            <h3>{ "Selective search (fast mode, 2,000 boxes), 3 runs" }</h3>
+            <DropZone on_file={props.on_file.reform(|f| (Slot::Bench, f))} prompt="Give a photo to time selective search on it" accept="image/*" />
+            if let Some((boxes, (w, h), ms)) = run.proposals {
+                <p id="bench-proposals" data-median={ms.to_string()} data-boxes={boxes.to_string()}>
+                    { format!("{w}x{h}: {boxes} boxes, median {ms:.0} ms") }
+                </p>
+            }
             if let Some(e) = &run.error {
                 <p class="error" role="alert">{ e }</p>
             } else if !run.done() {

@@ -1,5 +1,6 @@
 //! A section's model: which one is in use, and loading progress or the last failure.
 
+use ocellus::Task;
 use yew::prelude::*;
 
 use crate::model_fetch::{describe, fraction};
@@ -19,9 +20,13 @@ pub struct Props {
 pub fn model_line(props: &Props) -> Html {
     let current = props.model.as_ref().map(|m| {
         let c = &m.card;
+        let outputs = match c.task {
+            Task::Captcha { length } => format!("{length} characters of {} symbols", c.labels.len()),
+            Task::Classify => format!("{} labels", c.labels.len()),
+        };
         html! {
             <p class="status model-ready" role="status" data-ready-ms={format!("{:.0}", m.ready_at_ms)}>
-                { format!("Model: {} · {} · input {} · {} labels", m.name, c.arch, c.input, c.labels.len()) }
+                { format!("Model: {} · {} · input {} · {outputs}", m.name, c.arch, c.input) }
             </p>
         }
     });
