@@ -140,9 +140,13 @@ async fn a_real_photo_gets_the_native_answer_and_nothing_leaves_the_machine() {
 /// A real weights file of another architecture, input size and label set, as `ocellus train`
 /// writes them.
 fn other_model() -> (Vec<u8>, TrainedModel) {
-    let card = ModelCard::new(Task::Classify, Arch::ResNet18 { width: 4 }, InputSize { width: 24, height: 20 }, vec!["left".into(), "right".into()]);
+    model_file(ModelCard::new(Task::Classify, Arch::ResNet18 { width: 4 }, InputSize { width: 24, height: 20 }, vec!["left".into(), "right".into()]))
+}
+
+/// A freshly initialised model for `card`, written to bytes as the trainer writes weights.
+fn model_file(card: ModelCard) -> (Vec<u8>, TrainedModel) {
     let varmap = VarMap::new();
-    Network::build(card.arch, card.input, 2, VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu)).unwrap();
+    Network::for_card(&card, VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu)).unwrap();
     let tensors = varmap.data().lock().unwrap().iter().map(|(k, v)| (k.clone(), v.as_tensor().clone())).collect();
     let bytes = weights::to_bytes(&card, &tensors).unwrap();
     let model = TrainedModel::from_bytes(&bytes, &Device::Cpu).unwrap();
@@ -240,13 +244,7 @@ fn shipped_captcha_reader() -> Option<TrainedModel> {
 /// A real captcha model file of another shape (3 characters of `xyz`), as `ocellus train` writes.
 fn other_captcha_model() -> (Vec<u8>, TrainedModel) {
     let labels = vec!["x".into(), "y".into(), "z".into()];
-    let card = ModelCard::new(Task::Captcha { length: 3 }, Arch::ResNet18 { width: 4 }, InputSize { width: 40, height: 16 }, labels);
-    let varmap = VarMap::new();
-    Network::for_card(&card, VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu)).unwrap();
-    let tensors = varmap.data().lock().unwrap().iter().map(|(k, v)| (k.clone(), v.as_tensor().clone())).collect();
-    let bytes = weights::to_bytes(&card, &tensors).unwrap();
-    let model = TrainedModel::from_bytes(&bytes, &Device::Cpu).unwrap();
-    (bytes, model)
+    model_file(ModelCard::new(Task::Captcha { length: 3 }, Arch::ResNet18 { width: 4 }, InputSize { width: 40, height: 16 }, labels))
 }
 
 /// The code and confidences the Captcha section shows.

@@ -58,10 +58,13 @@ fn a_captcha_reader_learns_end_to_end() {
     image::RgbImage::new(60, 25).save(train.join("y-a_.png")).unwrap();
     image::RgbImage::new(60, 25).save(train.join("z-AB.png")).unwrap();
     let out = root.path().join("reader.safetensors");
-    let log = ok(&[
+    let run = ocellus(&[
         "train", "captcha", "--data", s(&train), "--alphabet", "ab12", "--width", "8", "--input", "32x16", "--out", s(&out),
         "--epochs", "8", "--batch-size", "20", "--seed", "3", "--augment", "on",
     ]);
+    // Progress goes to stdout, skipped files to stderr: read both.
+    let log = format!("{}{}", String::from_utf8_lossy(&run.stdout), String::from_utf8_lossy(&run.stderr));
+    assert!(run.status.success(), "{log}");
     assert!(log.contains("codes: 2 characters from 4 symbols (ab12)"), "{log}");
     assert!(log.contains("x-abc.png") && log.contains("3 characters, not 2"), "{log}");
     assert!(log.contains("y-a_.png") && log.contains("'_'"), "{log}");
