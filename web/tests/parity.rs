@@ -15,8 +15,12 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 static BUNDLE: &[u8] = include_bytes!(env!("OCELLUS_PARITY_BUNDLE"));
 
-/// The native logits may differ from the browser's only by float rounding.
-const LOGIT_TOLERANCE: f32 = 1e-5;
+/// The native logits may differ from the browser's only by float rounding: 1e-5 for the
+/// classifier (LeNet); the captcha ResNet's 18 layers, summed in another order by wasm SIMD
+/// than by native AVX code, differ by up to about 1.3e-5, so deeper models get 5e-5.
+fn logit_tolerance(model: &TrainedModel) -> f32 {
+    if model.card.task == ocellus::Task::Classify { 1e-5 } else { 5e-5 }
+}
 
 fn floats(bundle: &SafeTensors, name: &str) -> Vec<f32> {
     let view = bundle.tensor(name).unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -45,7 +49,7 @@ fn preprocessing_and_logits_match_native() {
             let browser = values(&model.logits(&x).unwrap());
             for (a, b) in browser.iter().zip(&native) {
                 worst = worst.max((a - b).abs());
-                assert!((a - b).abs() <= LOGIT_TOLERANCE, "{name}, model {m}: logit {a} in the browser, {b} natively");
+                assert!((a - b).abs() <= logit_tolerance(&model), "{name}, model {m}: logit {a} in the browser, {b} natively");
             }
         }
     }

@@ -25,7 +25,7 @@ pub fn run(args: TrainCaptchaArgs) -> Result<()> {
     let prepared = prepare_catalog(catalog, &args.data, args.input, opts.seed, opts.limit)?;
     let card = ModelCard::new(Task::Captcha { length: shape.length }, Arch::ResNet18 { width: args.width }, args.input, shape.alphabet.labels());
     let objective = CodeReading { length: shape.length, symbols: shape.alphabet.len() };
-    let keys = MetricKeys { val: "val_code", train: "train_code", test: &["test_code", "test_char"] };
+    let keys = MetricKeys { val: "val_code", train: "train_code", test: &["test_code", "test_char"], shown: &["code", "char"] };
     let augment = (opts.augment == Toggle::On).then_some(Augment::CAPTCHA);
     train_and_record(card, &prepared, &args.data, &objective, augment, &keys, opts, &device)
 }

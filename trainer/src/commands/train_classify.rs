@@ -22,7 +22,7 @@ pub fn run(args: TrainClassifyArgs) -> Result<()> {
     };
     let prepared = prepare(&args.data, args.input, opts.seed, opts.limit)?;
     let card = ModelCard::new(Task::Classify, arch, args.input, prepared.catalog.labels.clone());
-    let keys = MetricKeys { val: "val_accuracy", train: "train_accuracy", test: &["test_top1", "test_top3"] };
+    let keys = MetricKeys { val: "val_accuracy", train: "train_accuracy", test: &["test_top1", "test_top3"], shown: &["top-1", "top-3"] };
     let augment = (opts.augment == Toggle::On).then_some(Augment::CIFAR);
     train_and_record(card, &prepared, &args.data, &Classification, augment, &keys, opts, &device)
 }

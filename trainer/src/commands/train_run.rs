@@ -21,6 +21,8 @@ pub struct MetricKeys {
     pub train: &'static str,
     /// Each of the objective's metrics on the test split.
     pub test: &'static [&'static str],
+    /// How the test line names each metric (`top-1`, `code`, ...).
+    pub shown: &'static [&'static str],
 }
 
 /// Trains `card` on `prepared`, then tests and records; returns without saving facts when the
@@ -65,7 +67,7 @@ pub fn train_and_record(
     if !parts.test.is_empty() {
         let t = evaluate(&best.network, set, &parts.test, objective, opts.batch_size, device)?;
         let shown: Vec<String> =
-            objective.metric_names().iter().enumerate().map(|(i, n)| format!("{n} {:.2}%", t.metric(i) * 100.0)).collect();
+            keys.shown.iter().enumerate().map(|(i, n)| format!("{n} {:.2}%", t.metric(i) * 100.0)).collect();
         println!("test: {} on {} images (best epoch {best_epoch})", shown.join("  "), parts.test.len());
         for (i, key) in keys.test.iter().enumerate() {
             metrics.insert(key.to_string(), t.metric(i));
