@@ -1,23 +1,17 @@
 //! `ocellus eval captcha`: the code in each image, `code: 8ca6` per line.
 
 use anyhow::{bail, Context, Result};
+
+use super::model_file::load_model;
 use candle_core::Device;
-use ocellus::{Task, TrainedModel};
+use ocellus::Task;
 use serde_json::json;
 
 use crate::cli::EvalCaptchaArgs;
 
-/// Loads a captcha model from a weights file, naming the file in any error.
-pub fn load_captcha_model(path: &std::path::Path, device: &Device) -> Result<TrainedModel> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read model {}", path.display()))?;
-    TrainedModel::from_bytes(&bytes, device)
-        .and_then(|m| m.expect_task(&Task::Captcha { length: 0 }))
-        .with_context(|| format!("model {}", path.display()))
-}
-
 /// Runs the command.
 pub fn run(args: EvalCaptchaArgs) -> Result<()> {
-    let model = load_captcha_model(&args.model, &Device::Cpu)?;
+    let model = load_model(&args.model, &Task::Captcha { length: 0 }, &Device::Cpu)?;
     let mut failed = 0;
     for path in &args.images {
         let result = std::fs::read(path)

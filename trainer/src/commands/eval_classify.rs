@@ -1,23 +1,17 @@
 //! `ocellus eval classify`: the top labels of each image, as the tutorial prints them.
 
 use anyhow::{bail, Context, Result};
+
+use super::model_file::load_model;
 use candle_core::Device;
-use ocellus::{Task, TrainedModel};
+use ocellus::Task;
 use serde_json::json;
 
 use crate::cli::EvalClassifyArgs;
 
-/// Loads a classification model from a weights file, naming the file in any error.
-pub fn load_classifier(path: &std::path::Path, device: &Device) -> Result<TrainedModel> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read model {}", path.display()))?;
-    TrainedModel::from_bytes(&bytes, device)
-        .and_then(|m| m.expect_task(&Task::Classify))
-        .with_context(|| format!("model {}", path.display()))
-}
-
 /// Runs the command.
 pub fn run(args: EvalClassifyArgs) -> Result<()> {
-    let model = load_classifier(&args.model, &Device::Cpu)?;
+    let model = load_model(&args.model, &Task::Classify, &Device::Cpu)?;
     let mut failed = 0;
     for path in &args.images {
         let result = std::fs::read(path)

@@ -4,6 +4,7 @@ mod bench;
 mod eval_captcha;
 mod eval_classify;
 mod generate_captcha;
+mod model_file;
 mod prepare_classify;
 mod proposals;
 mod skipped_report;

@@ -7,7 +7,7 @@ use ocellus::Task;
 use rand::rngs::StdRng;
 use serde_json::json;
 
-use super::eval_captcha::load_captcha_model;
+use super::model_file::load_model;
 use super::skipped_report;
 use crate::cli::TestCaptchaArgs;
 use crate::dataset::captcha_layout::scan;
@@ -17,8 +17,8 @@ use crate::training::{CodeReading, Objective, Tally};
 /// Runs the command.
 pub fn run(args: TestCaptchaArgs) -> Result<()> {
     let device = crate::device::open(&args.device)?;
-    let model = load_captcha_model(&args.model, &device)?;
-    let Task::Captcha { length } = model.card.task else { unreachable!("load_captcha_model checks the task") };
+    let model = load_model(&args.model, &Task::Captcha { length: 0 }, &device)?;
+    let Task::Captcha { length } = model.card.task else { unreachable!("load_model checks the task") };
     let alphabet = Alphabet::from_labels(&model.card.labels);
     let (catalog, _) = scan(&args.data, Some(length), Some(&alphabet))?;
     let show = std::io::IsTerminal::is_terminal(&std::io::stderr());

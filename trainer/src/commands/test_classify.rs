@@ -4,10 +4,11 @@ use std::collections::HashMap;
 
 use anyhow::{bail, Result};
 use ocellus::prediction::top_k_indices;
+use ocellus::Task;
 use rand::rngs::StdRng;
 use serde_json::json;
 
-use super::eval_classify::load_classifier;
+use super::model_file::load_model;
 use super::skipped_report;
 use crate::cli::{SplitChoice, TestClassifyArgs};
 use crate::dataset::split::{limit, split};
@@ -16,7 +17,7 @@ use crate::dataset::{Catalog, ImageSet, Sample, Skipped};
 /// Runs the command.
 pub fn run(args: TestClassifyArgs) -> Result<()> {
     let device = crate::device::open(&args.device)?;
-    let model = load_classifier(&args.model, &device)?;
+    let model = load_model(&args.model, &Task::Classify, &device)?;
     let catalog = Catalog::open(&args.data)?;
     let mut skipped = catalog.skipped.clone();
 
