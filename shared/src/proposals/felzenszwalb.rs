@@ -1,5 +1,5 @@
-//! Felzenszwalb-Huttenlocher graph-based segmentation (IJCV 2004): pixels are nodes, 8-neighbour
-//! edges weigh the colour distance, and components merge while the edge between them is no
+//! Felzenszwalb-Huttenlocher graph-based segmentation (IJCV 2004): pixels are nodes, 4-neighbour
+//! edges (as OpenCV builds the graph) weigh the colour distance, and components merge while the edge between them is no
 //! heavier than each one's internal difference plus k / size.
 
 use super::color_space::Planes;
@@ -18,12 +18,13 @@ pub struct Segmentation {
     pub count: usize,
 }
 
-/// Gaussian smoothing of each channel (separable, edges clamped), as the paper does first.
+/// Gaussian smoothing of each channel (separable), as the paper does first; kernel size and
+/// mirrored edges as OpenCV's `GaussianBlur` picks them for float images, so segments match.
 pub fn smooth(planes: &Planes, sigma: f32) -> Planes {
     if sigma <= 0.0 {
         return planes.clone();
     }
-    let radius = (sigma * 4.0).ceil() as i64;
+    let radius = (((sigma * 8.0 + 1.0).round() as i64) | 1) / 2;
     let mut kernel: Vec<f32> = (-radius..=radius).map(|i| (-(i * i) as f32 / (2.0 * sigma * sigma)).exp()).collect();
     let sum: f32 = kernel.iter().sum();
     kernel.iter_mut().for_each(|k| *k /= sum);
@@ -35,7 +36,7 @@ pub fn smooth(planes: &Planes, sigma: f32) -> Planes {
                 let mut acc = [0f32; 3];
                 for (k, weight) in kernel.iter().enumerate() {
                     let d = k as i64 - radius;
-                    let (sx, sy) = if horizontal { ((x + d).clamp(0, w - 1), y) } else { (x, (y + d).clamp(0, h - 1)) };
+                    let (sx, sy) = if horizontal { (mirror(x + d, w), y) } else { (x, mirror(y + d, h)) };
                     let i = ((sy * w + sx) * 3) as usize;
                     for c in 0..3 {
                         acc[c] += weight * src[i + c];
@@ -49,6 +50,20 @@ pub fn smooth(planes: &Planes, sigma: f32) -> Planes {
     };
     let data = pass(&pass(&planes.data, true), false);
     Planes { width: planes.width, height: planes.height, data }
+}
+
+/// Index `i` reflected into `0..n` without repeating the edge (OpenCV's BORDER_REFLECT_101).
+fn mirror(i: i64, n: i64) -> i64 {
+    if n == 1 {
+        return 0;
+    }
+    let period = 2 * (n - 1);
+    let m = i.rem_euclid(period);
+    if m < n {
+        m
+    } else {
+        period - m
+    }
 }
 
 /// Segments `planes` (already converted to the colour space wanted): smoothing `sigma`,
@@ -74,12 +89,6 @@ pub fn segment(planes: &Planes, sigma: f32, k: f32, min_size: usize) -> Segmenta
             }
             if y + 1 < h {
                 push(i + w);
-                if x + 1 < w {
-                    push(i + w + 1);
-                }
-            }
-            if y > 0 && x + 1 < w {
-                push(i - w + 1);
             }
         }
     }
