@@ -6,6 +6,7 @@
 
 pub mod boxes;
 pub mod captcha_code;
+pub mod conv;
 pub mod error;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;

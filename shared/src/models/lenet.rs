@@ -1,9 +1,10 @@
 //! LeNet as the tutorial builds it (SPEC.md section 3).
 
 use candle_core::{Module, Tensor};
-use candle_nn::{conv2d, linear, Conv2d, Conv2dConfig, Linear, VarBuilder};
+use candle_nn::{linear, Linear, VarBuilder};
 
 use super::dropout::dropout;
+use crate::conv::Conv2d;
 
 use crate::InputSize;
 
@@ -28,10 +29,9 @@ impl LeNet {
         if fw == 0 || fh == 0 {
             candle_core::bail!("LeNet needs inputs of at least 16x16 pixels, not {input}");
         }
-        let cfg = Conv2dConfig::default();
         Ok(LeNet {
-            conv1: conv2d(3, 6, 5, cfg, vb.pp("conv1"))?,
-            conv2: conv2d(6, 16, 5, cfg, vb.pp("conv2"))?,
+            conv1: Conv2d::new(3, 6, 5, 1, 0, true, vb.pp("conv1"))?,
+            conv2: Conv2d::new(6, 16, 5, 1, 0, true, vb.pp("conv2"))?,
             fc1: linear(16 * fw * fh, 120, vb.pp("fc1"))?,
             fc2: linear(120, 60, vb.pp("fc2"))?,
             fc3: linear(60, outputs, vb.pp("fc3"))?,

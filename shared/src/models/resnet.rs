@@ -1,7 +1,9 @@
 //! ResNet-18, CIFAR variant (SPEC.md section 4), with a width option and any input size.
 
 use candle_core::{Module, ModuleT, Tensor};
-use candle_nn::{batch_norm, conv2d_no_bias, linear, BatchNorm, Conv2d, Conv2dConfig, Linear, VarBuilder};
+use candle_nn::{batch_norm, linear, BatchNorm, Linear, VarBuilder};
+
+use crate::conv::Conv2d;
 
 /// BatchNorm as PyTorch configures it (eps 1e-5, momentum 0.1).
 fn bn(channels: usize, vb: VarBuilder) -> candle_core::Result<BatchNorm> {
@@ -9,8 +11,7 @@ fn bn(channels: usize, vb: VarBuilder) -> candle_core::Result<BatchNorm> {
 }
 
 fn conv(cin: usize, cout: usize, k: usize, stride: usize, vb: VarBuilder) -> candle_core::Result<Conv2d> {
-    let cfg = Conv2dConfig { padding: k / 2, stride, ..Default::default() };
-    conv2d_no_bias(cin, cout, k, cfg, vb)
+    Conv2d::new(cin, cout, k, stride, k / 2, false, vb)
 }
 
 /// conv3x3-BN-ReLU-conv3x3-BN plus the shortcut, then ReLU.
