@@ -4,6 +4,7 @@
 //! writes the weights format on both sides, so that a model trained natively gives the
 //! same answers in the page.
 
+pub mod batch_norm;
 pub mod boxes;
 pub mod captcha_code;
 pub mod conv;
@@ -12,6 +13,7 @@ pub mod error;
 pub mod fixtures;
 pub mod forward_timing;
 pub mod image_input;
+pub mod kernel_choice;
 pub mod manifest;
 pub mod model_card;
 pub mod models;

@@ -34,6 +34,8 @@ pub enum Command {
     Test(TestTask),
     /// Print training and inference speed of the models on this machine.
     Bench(BenchArgs),
+    /// Time one model's training step (forward, backward, Adam) and print it as JSON.
+    BenchStep(BenchStepArgs),
     /// Make labelled captcha images.
     #[command(subcommand)]
     Captcha(CaptchaCommand),
@@ -287,6 +289,35 @@ pub struct BenchArgs {
     /// cpu, cuda or cuda:N.
     #[arg(long, default_value = "cpu")]
     pub device: String,
+}
+
+/// `ocellus bench-step`.
+#[derive(Debug, Args)]
+pub struct BenchStepArgs {
+    /// Which of the tutorial's models: LeNet, ResNet-18 (CIFAR, width 64) or the captcha
+    /// ResNet-18 (width 8, 56x24, 4 characters of 36).
+    #[arg(long, value_enum)]
+    pub model: StepModel,
+    /// Images per step.
+    #[arg(long, default_value_t = 100)]
+    pub batch: usize,
+    /// Timed steps after one warm-up step; the median is reported.
+    #[arg(long, default_value_t = 3)]
+    pub steps: usize,
+    /// cpu, cuda or cuda:N.
+    #[arg(long, default_value = "cpu")]
+    pub device: String,
+}
+
+/// The models `bench-step` can time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum StepModel {
+    /// LeNet on 32x32 images.
+    Lenet,
+    /// ResNet-18, CIFAR variant, width 64.
+    Resnet18,
+    /// The captcha reader's ResNet-18.
+    Captcha,
 }
 
 /// `ocellus train captcha`.

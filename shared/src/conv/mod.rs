@@ -9,36 +9,16 @@ pub mod matmul;
 pub mod op;
 pub mod passes;
 
-use std::sync::OnceLock;
+use candle_core::{Module, Result, Tensor};
 
-use candle_core::{DType, Device, Module, Result, Tensor};
+use crate::kernel_choice::ours_for;
 
 pub use op::Conv2dOp;
-
-/// Which convolution runs on the CPU.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ConvImpl {
-    /// Ocellus's lowered convolution (the default).
-    Ocellus,
-    /// Candle's own, for comparison: `OCELLUS_CONV=candle`.
-    Candle,
-}
-
-/// The CPU convolution in use: `OCELLUS_CONV=candle` selects candle's (benchmarks compare
-/// the two in separate processes); anything else, or no variable, ours.
-pub fn conv_impl() -> ConvImpl {
-    static CHOICE: OnceLock<ConvImpl> = OnceLock::new();
-    *CHOICE.get_or_init(|| match std::env::var("OCELLUS_CONV").as_deref() {
-        Ok("candle") => ConvImpl::Candle,
-        _ => ConvImpl::Ocellus,
-    })
-}
 
 /// `x` (N, C, H, W) convolved with `w` (Cout, C, KH, KW), stride and zero padding on every
 /// side: ours for f32 on the CPU, candle's otherwise.
 pub fn conv2d(x: &Tensor, w: &Tensor, stride: usize, pad: usize) -> Result<Tensor> {
-    let ours = matches!(x.device(), Device::Cpu) && x.dtype() == DType::F32 && w.dtype() == DType::F32 && conv_impl() == ConvImpl::Ocellus;
-    if ours {
+    if ours_for(x) && ours_for(w) {
         x.contiguous()?.apply_op2(&w.contiguous()?, Conv2dOp { stride, pad })
     } else {
         x.conv2d(w, pad, stride, 1, 1)

@@ -1,13 +1,14 @@
 //! ResNet-18, CIFAR variant (SPEC.md section 4), with a width option and any input size.
 
 use candle_core::{Module, ModuleT, Tensor};
-use candle_nn::{batch_norm, linear, BatchNorm, Linear, VarBuilder};
+use candle_nn::{linear, Linear, VarBuilder};
 
+use crate::batch_norm::BatchNorm;
 use crate::conv::Conv2d;
 
 /// BatchNorm as PyTorch configures it (eps 1e-5, momentum 0.1).
 fn bn(channels: usize, vb: VarBuilder) -> candle_core::Result<BatchNorm> {
-    batch_norm(channels, 1e-5, vb)
+    BatchNorm::new(channels, vb)
 }
 
 fn conv(cin: usize, cout: usize, k: usize, stride: usize, vb: VarBuilder) -> candle_core::Result<Conv2d> {

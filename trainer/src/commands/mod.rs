@@ -1,6 +1,7 @@
 //! The commands behind the command line, one module each.
 
 mod bench;
+mod bench_step;
 mod eval_captcha;
 mod eval_classify;
 mod generate_captcha;
@@ -35,5 +36,6 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Captcha(CaptchaCommand::Generate(args)) => generate_captcha::run(args),
         Command::Proposals(args) => proposals::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::BenchStep(args) => bench_step::run(args),
     }
 }

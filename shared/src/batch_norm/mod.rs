@@ -1,0 +1,64 @@
+//! Batch normalisation with candle-nn's parameters and names (weight, bias, running_mean,
+//! running_var) and PyTorch's settings; in training on the CPU it runs one fused op
+//! ([`op::BatchNormOp`]) instead of candle-nn's chain of element-wise tensors.
+
+pub mod op;
+
+use std::sync::{Arc, Mutex};
+
+use candle_core::{ModuleT, Result, Tensor, Var};
+
+use crate::kernel_choice::ours_for;
+use op::{BatchNormOp, BatchStats};
+
+/// PyTorch's defaults, which the tutorial's models were trained with.
+const EPS: f64 = 1e-5;
+const MOMENTUM: f64 = 0.1;
+
+/// A batch-norm layer over channel dimension 1.
+#[derive(Clone, Debug)]
+pub struct BatchNorm {
+    inner: candle_nn::BatchNorm,
+}
+
+impl BatchNorm {
+    /// A layer for `channels` channels, parameters under `vb`.
+    pub fn new(channels: usize, vb: candle_nn::VarBuilder) -> Result<Self> {
+        let config = candle_nn::BatchNormConfig { eps: EPS, momentum: MOMENTUM, ..Default::default() };
+        Ok(BatchNorm { inner: candle_nn::batch_norm(channels, config, vb)? })
+    }
+
+    /// Training forward with the fused op; updates the running averages the way PyTorch does
+    /// (the variance unbiased).
+    fn forward_fused(&self, x: &Tensor) -> Result<Tensor> {
+        let (gamma, beta) = self.inner.weight_and_bias().expect("built affine");
+        let stats = Arc::new(Mutex::new(BatchStats::default()));
+        let y = x.contiguous()?.apply_op3(gamma, beta, BatchNormOp { eps: EPS as f32, stats: stats.clone() })?;
+        let stats = stats.lock().expect("batch-norm statistics lock");
+        let device = x.device();
+        let unbias = stats.count as f64 / (stats.count as f64 - 1.0).max(1.0);
+        let update = |running: &Tensor, batch: &[f32], factor: f64| -> Result<()> {
+            let batch = Tensor::from_slice(batch, batch.len(), device)?;
+            let next = ((running * (1.0 - MOMENTUM))? + (batch * (MOMENTUM * factor))?)?;
+            // The running statistics are the VarMap's own variables: setting them in place is
+            // how they are saved with the weights.
+            Var::from_tensor(running)?.set(&next)
+        };
+        update(self.inner.running_mean(), &stats.mean, 1.0)?;
+        update(self.inner.running_var(), &stats.var, unbias)?;
+        Ok(y)
+    }
+}
+
+impl ModuleT for BatchNorm {
+    fn forward_t(&self, x: &Tensor, train: bool) -> Result<Tensor> {
+        if train && ours_for(x) {
+            self.forward_fused(x)
+        } else {
+            self.inner.forward_t(x, train)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,73 @@
+//! `ocellus bench-step`: milliseconds per training step (forward, loss, backward, Adam) of one
+//! of the tutorial's models on random data, and the process's peak memory, as one JSON line.
+//! `scripts/bench-training.sh` runs it beside PyTorch, with `OCELLUS_KERNELS=candle` for plain
+//! candle.
+
+use std::time::Instant;
+
+use anyhow::Result;
+use candle_core::Tensor;
+use ocellus::kernel_choice::{kernels, Kernels};
+use ocellus::{Arch, InputSize, ModelCard, Task};
+
+use crate::cli::{BenchStepArgs, StepModel};
+use crate::training::adam::Adam;
+use crate::training::code_reading::CodeReading;
+use crate::training::{Classification, Objective, Trainee};
+
+/// Peak resident memory of this process in MB (Linux's VmHWM), if known.
+fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+/// Runs the command.
+pub fn run(args: BenchStepArgs) -> Result<()> {
+    let device = crate::device::open(&args.device)?;
+    let digits: Vec<String> = (0..10).map(|i| i.to_string()).collect();
+    let (card, objective, targets): (ModelCard, Box<dyn Objective>, Tensor) = match args.model {
+        StepModel::Lenet | StepModel::Resnet18 => {
+            let arch = if args.model == StepModel::Lenet { Arch::LeNet } else { Arch::ResNet18 { width: 64 } };
+            let y = Tensor::from_vec((0..args.batch as u32).map(|i| i % 10).collect::<Vec<_>>(), args.batch, &device)?;
+            (ModelCard::new(Task::Classify, arch, InputSize::square(32), digits), Box::new(Classification), y)
+        }
+        StepModel::Captcha => {
+            let symbols: Vec<String> = "0123456789abcdefghijklmnopqrstuvwxyz".chars().map(String::from).collect();
+            let y = Tensor::from_vec((0..args.batch as u32 * 4).map(|i| i % 36).collect::<Vec<_>>(), (args.batch, 4), &device)?;
+            let card = ModelCard::new(Task::Captcha { length: 4 }, Arch::ResNet18 { width: 8 }, InputSize { width: 56, height: 24 }, symbols);
+            (card, Box::new(CodeReading { length: 4, symbols: 36 }), y)
+        }
+    };
+    let input = card.input;
+    let trainee = Trainee::new(card, &device, 0)?;
+    let mut adam = Adam::new(trainee.trainable(), 1e-3)?;
+    let x = Tensor::rand(0f32, 1f32, (args.batch, 3, input.height as usize, input.width as usize), &device)?;
+    let mut step = || -> Result<f64> {
+        let start = Instant::now();
+        let logits = trainee.network.forward_t(&x, true)?;
+        let loss = objective.loss(&logits, &targets)?;
+        adam.step(&loss.backward()?)?;
+        loss.to_scalar::<f32>()?;
+        Ok(start.elapsed().as_secs_f64() * 1000.0)
+    };
+    step()?; // warm-up: first-touch allocations, thread pools
+    let mut ms = (0..args.steps.max(1)).map(|_| step()).collect::<Result<Vec<f64>>>()?;
+    ms.sort_by(f64::total_cmp);
+    let name = match kernels() {
+        Kernels::Ocellus => "ocellus",
+        Kernels::Candle => "candle",
+    };
+    let line = serde_json::json!({
+        "impl": name,
+        "model": format!("{:?}", args.model).to_lowercase(),
+        "threads": candle_core::utils::get_num_threads(),
+        "batch": args.batch,
+        "ms": ms[ms.len() / 2],
+        "ms_all": ms,
+        "peak_rss_mb": peak_rss_mb(),
+    });
+    println!("{line}");
+    Ok(())
+}
