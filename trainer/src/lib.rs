@@ -1,5 +1,6 @@
 //! The Ocellus native trainer: data loading, the training loop and the command line.
 
+pub mod allocator;
 pub mod atomic_file;
 pub mod captcha;
 pub mod cli;
