@@ -7,6 +7,7 @@
 pub mod batch_norm;
 pub mod boxes;
 pub mod captcha_code;
+pub mod channel_bias;
 pub mod conv;
 pub mod error;
 #[cfg(any(test, feature = "fixtures"))]
@@ -15,6 +16,7 @@ pub mod forward_timing;
 pub mod image_input;
 pub mod kernel_choice;
 pub mod manifest;
+pub mod max_pool;
 pub mod model_card;
 pub mod models;
 pub mod prediction;

@@ -11,6 +11,7 @@ pub mod passes;
 
 use candle_core::{Module, Result, Tensor};
 
+use crate::channel_bias::add_channel_bias;
 use crate::kernel_choice::ours_for;
 
 pub use op::Conv2dOp;
@@ -46,7 +47,7 @@ impl Module for Conv2d {
         let cfg = self.inner.config();
         let y = conv2d(x, self.inner.weight(), cfg.stride, cfg.padding)?;
         match self.inner.bias() {
-            Some(b) => y.broadcast_add(&b.reshape((1, b.elem_count(), 1, 1))?),
+            Some(b) => add_channel_bias(&y, b),
             None => Ok(y),
         }
     }

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Training-step speed and peak memory, side by side: PyTorch, plain candle (OCELLUS_KERNELS=
+# candle) and Ocellus, for LeNet, ResNet-18 (CIFAR, width 64) and the captcha ResNet-18, at
+# batch 100 and 1 and 2 threads; every (model, threads) cell runs the three one after another,
+# and the whole set ROUNDS times, so that machine noise hits all three alike. Prints a
+# markdown table of median ms per step, the ratios to PyTorch and peak RSS. Not part of CI.
+#   scripts/bench-training.sh [ROUNDS=2] [STEPS=3] [MODELS="lenet captcha resnet18"]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROUNDS="${1:-2}"; STEPS="${2:-3}"; MODELS="${3:-lenet captcha resnet18}"
+VENV=target/venv-torch
+if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c "import torch" 2>/dev/null; then
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet torch   # CPU use; PyPI's wheel brings CUDA libraries (~5 GB)
+fi
+cargo build --release --quiet -p ocellus-trainer
+OUT=target/bench-training.jsonl
+: > "$OUT"
+for round in $(seq "$ROUNDS"); do
+  for model in $MODELS; do
+    for threads in 1 2; do
+      "$VENV/bin/python" scripts/torch_train_step.py "$model" "$threads" 100 "$STEPS" 2>/dev/null >> "$OUT"
+      for kernels in candle ocellus; do
+        OCELLUS_KERNELS=$kernels RAYON_NUM_THREADS=$threads target/release/ocellus bench-step --model "$model" --steps "$STEPS" >> "$OUT"
+      done
+      echo "round $round: $model, $threads thread(s) done" >&2
+    done
+  done
+done
+python3 scripts/training_table.py "$OUT"

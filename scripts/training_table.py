@@ -1,0 +1,29 @@
+"""Turns bench-training.sh's JSON lines into a markdown table: per model and thread count, the
+median over rounds of each implementation's median step time, its ratio to PyTorch's, and
+the highest peak RSS seen. Not part of CI."""
+import json
+import statistics
+import sys
+from collections import defaultdict
+
+
+def main():
+    cells = defaultdict(lambda: defaultdict(list))
+    for line in open(sys.argv[1]):
+        r = json.loads(line)
+        impl = "pytorch" if r["impl"].startswith("pytorch") else r["impl"]
+        cells[(r["model"], r["threads"])][impl].append((r["ms"], r["peak_rss_mb"] or 0))
+    print("| model | threads | PyTorch ms | candle ms | Ocellus ms | candle / PyTorch | Ocellus / PyTorch | Ocellus vs candle | peak RSS MB PyTorch / candle / Ocellus |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    for (model, threads), impls in cells.items():
+        ms = {k: statistics.median(v[0] for v in runs) for k, runs in impls.items()}
+        rss = {k: max(v[1] for v in runs) for k, runs in impls.items()}
+        p, c, o = ms.get("pytorch"), ms.get("candle"), ms.get("ocellus")
+        ratio = lambda a, b: f"{a / b:.2f}" if a and b else "-"
+        fmt = lambda v: f"{v:,.0f}" if v else "-"
+        print(f"| {model} | {threads} | {fmt(p)} | {fmt(c)} | {fmt(o)} | {ratio(c, p)} | {ratio(o, p)} | {ratio(c, o)}x faster | "
+              f"{fmt(rss.get('pytorch'))} / {fmt(rss.get('candle'))} / {fmt(rss.get('ocellus'))} |")
+
+
+if __name__ == "__main__":
+    main()
