@@ -70,13 +70,14 @@ impl ConvGeometry {
         lo..hi.max(lo)
     }
 
-    /// Calls `f` for each stretch of one column-matrix row within one output row, in order.
-    fn walk(&self, mut f: impl FnMut(Stretch)) {
+    /// Calls `f` for each stretch of one column-matrix row within one output row, in order;
+    /// rows of the column matrix are `ld` apart.
+    fn walk(&self, ld: usize, mut f: impl FnMut(Stretch)) {
         let (oh, ow, s, p) = (self.out_h(), self.out_w(), self.stride, self.pad);
         for c in 0..self.cin {
             for i in 0..self.kh {
                 for j in 0..self.kw {
-                    let row = ((c * self.kh + i) * self.kw + j) * oh * ow;
+                    let row = ((c * self.kh + i) * self.kw + j) * ld;
                     let cols = self.valid_columns(j);
                     for oy in 0..oh {
                         let out = row + oy * ow;
@@ -96,11 +97,12 @@ impl ConvGeometry {
         }
     }
 
-    /// Writes the column matrix (`patch() x out_pixels()`, row-major) of one image.
-    pub fn im2col(&self, image: &[f32], col: &mut [f32]) {
+    /// Writes the column matrix (`patch() x out_pixels()`) of one image into `col`, whose
+    /// rows are `ld` apart (`ld` > `out_pixels()` leaves room for other images' columns).
+    pub fn im2col(&self, image: &[f32], col: &mut [f32], ld: usize) {
         debug_assert_eq!(image.len(), self.in_image());
-        debug_assert_eq!(col.len(), self.patch() * self.out_pixels());
-        self.walk(|stretch| match stretch {
+        debug_assert!(ld >= self.out_pixels() && col.len() >= (self.patch() - 1) * ld + self.out_pixels());
+        self.walk(ld, |stretch| match stretch {
             Stretch::Padding(range) => col[range].fill(0.0),
             Stretch::Image { col: range, first, step: 1 } => {
                 let n = range.len();
@@ -114,11 +116,12 @@ impl ConvGeometry {
         });
     }
 
-    /// Adds the column matrix `col` back into one image's gradient (the adjoint of `im2col`).
-    pub fn col2im(&self, col: &[f32], image: &mut [f32]) {
+    /// Adds the column matrix `col` (rows `ld` apart) back into one image's gradient (the
+    /// adjoint of `im2col`).
+    pub fn col2im(&self, col: &[f32], image: &mut [f32], ld: usize) {
         debug_assert_eq!(image.len(), self.in_image());
-        debug_assert_eq!(col.len(), self.patch() * self.out_pixels());
-        self.walk(|stretch| match stretch {
+        debug_assert!(ld >= self.out_pixels() && col.len() >= (self.patch() - 1) * ld + self.out_pixels());
+        self.walk(ld, |stretch| match stretch {
             Stretch::Padding(_) => {}
             Stretch::Image { col: range, first, step: 1 } => {
                 let n = range.len();
@@ -175,12 +178,18 @@ mod tests {
             let g = geometry(cin, h, w, k, stride, pad);
             let image: Vec<f32> = (0..g.in_image()).map(|i| (i as f32 * 0.37).sin()).collect();
             let mut col = vec![f32::NAN; g.patch() * g.out_pixels()];
-            g.im2col(&image, &mut col);
+            g.im2col(&image, &mut col, g.out_pixels());
             assert_eq!(col, naive_im2col(&g, &image), "{g:?}");
+            // With room for a second image's columns on the right of each row.
+            let ld = g.out_pixels() * 2 + 1;
+            let mut wide = vec![f32::NAN; g.patch() * ld];
+            g.im2col(&image, &mut wide, ld);
+            let left: Vec<f32> = wide.chunks(ld).flat_map(|row| row[..g.out_pixels()].to_vec()).collect();
+            assert_eq!(left, col, "{g:?} with ld {ld}");
             // <im2col(x), y> == <x, col2im(y)> for any y.
             let y: Vec<f32> = (0..col.len()).map(|i| (i as f32 * 0.11).cos()).collect();
             let mut back = vec![0f32; g.in_image()];
-            g.col2im(&y, &mut back);
+            g.col2im(&y, &mut back, g.out_pixels());
             let lhs: f64 = col.iter().zip(&y).map(|(a, b)| (a * b) as f64).sum();
             let rhs: f64 = image.iter().zip(&back).map(|(a, b)| (a * b) as f64).sum();
             assert!((lhs - rhs).abs() < 1e-3, "{g:?}: {lhs} vs {rhs}");

@@ -1,7 +1,9 @@
-//! The three passes of a convolution lowered to matrix products, per image: forward
-//! `Y = W · cols(X)`, input gradient `dX = col2im(Wᵀ · dY)`, weight gradient
-//! `dW = Σ dY · cols(X)ᵀ`. Images are spread over threads when the batch is large enough;
-//! otherwise the matrix product itself is threaded.
+//! The three passes of a convolution lowered to matrix products: forward `Y = W · cols(X)`,
+//! input gradient `dX = col2im(Wᵀ · dY)`, weight gradient `dW = Σ dY · cols(X)ᵀ`. Images go
+//! in chunks, side by side in one column matrix, so that the products stay wide when the
+//! feature maps are small (a 4x4 map alone makes a 16-column product that no kernel runs
+//! well); chunks are spread over threads, or the product itself is threaded when there are
+//! fewer chunks than threads.
 
 use rayon::prelude::*;
 
@@ -18,49 +20,94 @@ pub fn threads() -> usize {
     }
 }
 
-/// Runs `f(image index, output slice, scratch)` for every image, in parallel over images when
-/// there are at least as many images as threads; returns the threads each call's matrix
-/// product should use.
-fn per_image(out: &mut [f32], per_out: usize, scratch: usize, f: impl Fn(usize, &mut [f32], &mut Vec<f32>, usize) + Sync) {
-    let threads = threads();
-    let images = out.len() / per_out.max(1);
-    if threads > 1 && images >= threads {
-        out.par_chunks_mut(per_out).enumerate().for_each_init(|| vec![0f32; scratch], |buf, (n, o)| f(n, o, buf, 1));
+/// Output pixels a chunk aims at: products narrower than this lose much of the kernel's speed.
+const MIN_COLUMNS: usize = 256;
+
+/// Images per chunk.
+fn chunk_images(g: &ConvGeometry) -> usize {
+    MIN_COLUMNS.div_ceil(g.out_pixels().max(1)).clamp(1, g.batch.max(1))
+}
+
+/// Per-thread work space: the column matrix and a chunk-wide gradient or product.
+#[derive(Default)]
+struct Scratch {
+    cols: Vec<f32>,
+    wide: Vec<f32>,
+}
+
+fn sized(buf: &mut Vec<f32>, len: usize) -> &mut [f32] {
+    if buf.len() < len {
+        buf.resize(len, 0.0);
+    }
+    &mut buf[..len]
+}
+
+/// Runs `f(first image, images, output chunk, scratch, product threads)` for every chunk of
+/// `per_out`-sized outputs, in parallel over chunks when there are enough of them.
+fn per_chunk(out: &mut [f32], per_out: usize, g: &ConvGeometry, f: impl Fn(usize, usize, &mut [f32], &mut Scratch, usize) + Sync) {
+    let (threads, chunk) = (threads(), chunk_images(g));
+    let chunks = g.batch.div_ceil(chunk);
+    let size = chunk * per_out.max(1);
+    if threads > 1 && chunks >= threads {
+        out.par_chunks_mut(size).enumerate().for_each_init(Scratch::default, |s, (i, o)| f(i * chunk, o.len() / per_out.max(1), o, s, 1));
     } else {
-        let mut buf = vec![0f32; scratch];
-        for (n, o) in out.chunks_mut(per_out.max(1)).enumerate() {
-            f(n, o, &mut buf, threads);
+        let mut s = Scratch::default();
+        for (i, o) in out.chunks_mut(size).enumerate() {
+            f(i * chunk, o.len() / per_out.max(1), o, &mut s, threads);
         }
     }
 }
 
-/// The column matrix of image `n` of `x`: the image itself for a pointwise convolution, else
-/// written into `buf`.
-fn columns<'a>(g: &ConvGeometry, x: &'a [f32], n: usize, buf: &'a mut [f32]) -> MatRef<'a> {
-    let image = &x[n * g.in_image()..(n + 1) * g.in_image()];
-    if g.is_pointwise() {
-        MatRef::rows(image, g.patch(), g.out_pixels())
-    } else {
-        g.im2col(image, buf);
-        MatRef::rows(buf, g.patch(), g.out_pixels())
+/// The column matrix of images `first..first + images` of `x`, side by side: the image itself
+/// for a single image under a pointwise convolution, else written into `buf`.
+fn columns<'a>(g: &ConvGeometry, x: &'a [f32], first: usize, images: usize, buf: &'a mut Vec<f32>) -> MatRef<'a> {
+    let (hw, width) = (g.out_pixels(), images * g.out_pixels());
+    if images == 1 && g.is_pointwise() {
+        return MatRef::rows(&x[first * g.in_image()..(first + 1) * g.in_image()], g.patch(), hw);
     }
+    let cols = sized(buf, g.patch() * width);
+    for i in 0..images {
+        let n = first + i;
+        g.im2col(&x[n * g.in_image()..(n + 1) * g.in_image()], &mut cols[i * hw..], width);
+    }
+    MatRef::rows(cols, g.patch(), width)
 }
 
-fn scratch(g: &ConvGeometry) -> usize {
-    if g.is_pointwise() {
-        0
-    } else {
-        g.patch() * g.out_pixels()
+/// The output-shaped gradient of images `first..first + images` as one (cout, images * hw)
+/// matrix: a view for a single image, else gathered into `buf`.
+fn gradient<'a>(g: &ConvGeometry, dy: &'a [f32], first: usize, images: usize, buf: &'a mut Vec<f32>) -> MatRef<'a> {
+    let (hw, width) = (g.out_pixels(), images * g.out_pixels());
+    let chunk = &dy[first * g.out_image()..(first + images) * g.out_image()];
+    if images == 1 {
+        return MatRef::rows(chunk, g.cout, hw);
     }
+    let wide = sized(buf, g.cout * width);
+    for (i, image) in chunk.chunks_exact(g.out_image()).enumerate() {
+        for (c, plane) in image.chunks_exact(hw).enumerate() {
+            wide[c * width + i * hw..c * width + (i + 1) * hw].copy_from_slice(plane);
+        }
+    }
+    MatRef::rows(wide, g.cout, width)
 }
 
 /// Forward: `x` is NCHW, `w` is (cout, cin, kh, kw); returns NCHW output.
 pub fn forward(g: &ConvGeometry, x: &[f32], w: &[f32]) -> Vec<f32> {
     let mut y = vec![0f32; g.batch * g.out_image()];
     let weights = MatRef::rows(w, g.cout, g.patch());
-    per_image(&mut y, g.out_image(), scratch(g), |n, out, buf, threads| {
-        let cols = columns(g, x, n, buf);
-        matmul(out, weights, cols, false, threads);
+    per_chunk(&mut y, g.out_image(), g, |first, images, out, s, threads| {
+        let cols = columns(g, x, first, images, &mut s.cols);
+        if images == 1 {
+            matmul(out, weights, cols, false, threads);
+            return;
+        }
+        let (hw, width) = (g.out_pixels(), images * g.out_pixels());
+        let wide = sized(&mut s.wide, g.cout * width);
+        matmul(wide, weights, cols, false, threads);
+        for (i, image) in out.chunks_exact_mut(g.out_image()).enumerate() {
+            for (c, plane) in image.chunks_exact_mut(hw).enumerate() {
+                plane.copy_from_slice(&wide[c * width + i * hw..c * width + (i + 1) * hw]);
+            }
+        }
     });
     y
 }
@@ -69,14 +116,17 @@ pub fn forward(g: &ConvGeometry, x: &[f32], w: &[f32]) -> Vec<f32> {
 pub fn input_grad(g: &ConvGeometry, dy: &[f32], w: &[f32]) -> Vec<f32> {
     let mut dx = vec![0f32; g.batch * g.in_image()];
     let weights_t = MatRef::rows(w, g.cout, g.patch()).t();
-    let pointwise = g.is_pointwise();
-    per_image(&mut dx, g.in_image(), g.patch() * g.out_pixels() * (!pointwise) as usize, |n, image, buf, threads| {
-        let grad = MatRef::rows(&dy[n * g.out_image()..(n + 1) * g.out_image()], g.cout, g.out_pixels());
-        if pointwise {
-            matmul(image, weights_t, grad, false, threads);
-        } else {
-            matmul(buf, weights_t, grad, false, threads);
-            g.col2im(buf, image);
+    per_chunk(&mut dx, g.in_image(), g, |first, images, out, s, threads| {
+        let grad = gradient(g, dy, first, images, &mut s.wide);
+        if images == 1 && g.is_pointwise() {
+            matmul(out, weights_t, grad, false, threads);
+            return;
+        }
+        let (hw, width) = (g.out_pixels(), images * g.out_pixels());
+        let cols = sized(&mut s.cols, g.patch() * width);
+        matmul(cols, weights_t, grad, false, threads);
+        for (i, image) in out.chunks_exact_mut(g.in_image()).enumerate() {
+            g.col2im(&cols[i * hw..], image, width);
         }
     });
     dx
@@ -85,23 +135,25 @@ pub fn input_grad(g: &ConvGeometry, dy: &[f32], w: &[f32]) -> Vec<f32> {
 /// Weight gradient, summed over the batch: returns (cout, cin, kh, kw).
 pub fn weight_grad(g: &ConvGeometry, x: &[f32], dy: &[f32]) -> Vec<f32> {
     let size = g.cout * g.patch();
-    let threads = threads();
-    // Sum over the images of `range` into `acc`.
-    let accumulate = |range: std::ops::Range<usize>, acc: &mut Vec<f32>, gemm_threads: usize| {
-        let mut buf = vec![0f32; scratch(g)];
-        for n in range {
-            let cols = columns(g, x, n, &mut buf);
-            let grad = MatRef::rows(&dy[n * g.out_image()..(n + 1) * g.out_image()], g.cout, g.out_pixels());
-            matmul(acc, grad, cols.t(), true, gemm_threads);
+    let (threads, chunk) = (threads(), chunk_images(g));
+    let chunks = g.batch.div_ceil(chunk);
+    // Sum over chunks `range` into `acc`.
+    let accumulate = |range: std::ops::Range<usize>, acc: &mut [f32], product_threads: usize| {
+        let mut s = Scratch::default();
+        for c in range {
+            let (first, images) = (c * chunk, chunk.min(g.batch - c * chunk));
+            let cols = columns(g, x, first, images, &mut s.cols);
+            let grad = gradient(g, dy, first, images, &mut s.wide);
+            matmul(acc, grad, cols.t(), true, product_threads);
         }
     };
-    if threads > 1 && g.batch >= threads {
-        let per = g.batch.div_ceil(threads);
+    if threads > 1 && chunks >= threads {
+        let per = chunks.div_ceil(threads);
         (0..threads)
             .into_par_iter()
             .map(|t| {
                 let mut acc = vec![0f32; size];
-                accumulate(t * per..((t + 1) * per).min(g.batch), &mut acc, 1);
+                accumulate(t * per..((t + 1) * per).min(chunks), &mut acc, 1);
                 acc
             })
             .reduce_with(|mut a, b| {
@@ -111,7 +163,7 @@ pub fn weight_grad(g: &ConvGeometry, x: &[f32], dy: &[f32]) -> Vec<f32> {
             .unwrap_or_else(|| vec![0f32; size])
     } else {
         let mut acc = vec![0f32; size];
-        accumulate(0..g.batch, &mut acc, threads);
+        accumulate(0..chunks, &mut acc, threads);
         acc
     }
 }

@@ -26,7 +26,7 @@ fn random(rng: &mut StdRng, dims: &[usize]) -> Tensor {
 type Case = (usize, usize, usize, usize, usize, usize, usize, usize);
 
 /// The models' own shapes, then odd ones.
-const FIXED: [Case; 10] = [
+const FIXED: [Case; 11] = [
     (2, 3, 32, 32, 6, 5, 1, 0),   // LeNet conv1
     (3, 6, 14, 14, 16, 5, 1, 0),  // LeNet conv2
     (2, 16, 16, 16, 32, 3, 2, 1), // ResNet stage entry
@@ -37,6 +37,7 @@ const FIXED: [Case; 10] = [
     (1, 2, 5, 6, 3, 5, 1, 2),     // kernel as large as the image
     (5, 1, 1, 1, 2, 3, 1, 1),     // 1x1 image, padding only around it
     (4, 5, 11, 13, 7, 3, 3, 2),   // stride 3, odd everything
+    (4, 2, 10, 10, 3, 3, 1, 1),   // chunks of 3 images and a last one of 1
 ];
 
 fn check(case: Case, rng: &mut StdRng, seed: u64) {
