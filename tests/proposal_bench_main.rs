@@ -1,4 +1,4 @@
-//! `cargo run --release -p ocellus-e2e --bin proposal-bench -- [IMAGES] [--mode fast|quality]`:
+//! `cargo run --release -p ocellus-e2e --bin proposal-bench -- [IMAGES] [--mode fast|quality] [--seed N]`:
 //! recall of the real face boxes in `../shared/data/faces` by our selective search, at IoU 0.5
 //! and 0.7 with the first 100, 500 and 2,000 proposals, and the time per image. Prints one
 //! JSON line, which `scripts/bench-proposals.sh` sets beside OpenCV's figures. Not part of CI.
@@ -18,6 +18,7 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let images: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(50);
     let mode: Mode = args.iter().position(|a| a == "--mode").and_then(|i| args.get(i + 1)).map_or(Mode::Fast, |m| m.parse().unwrap());
+    let seed: u64 = args.iter().position(|a| a == "--seed").and_then(|i| args.get(i + 1)).map_or(1, |s| s.parse().unwrap());
     let faces = shared_data().map(|d| d.join("faces")).filter(|d| d.is_dir()).expect("no ../shared/data/faces (set OCELLUS_DATA)");
     let csv = std::fs::read_to_string(faces.join("bbox.csv")).unwrap();
     let mut truth: BTreeMap<String, Vec<BoxXyxy>> = BTreeMap::new();
@@ -30,7 +31,7 @@ fn main() {
     for (name, boxes) in truth.iter().take(images) {
         let img = decode_rgb(&std::fs::read(faces.join("images").join(name)).unwrap()).unwrap();
         let start = Instant::now();
-        let proposals = selective_search(&img, mode, 2000, 1);
+        let proposals = selective_search(&img, mode, 2000, seed);
         ms.push(start.elapsed().as_secs_f64() * 1000.0);
         let proposals: Vec<BoxXyxy> = proposals.iter().map(|p| BoxXyxy::from_xywh(p.x as f32, p.y as f32, p.w as f32, p.h as f32)).collect();
         for face in boxes {

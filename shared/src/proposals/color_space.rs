@@ -81,7 +81,8 @@ pub fn convert(img: &RgbImage, space: ColorSpace) -> Planes {
                 [r / sum * 255.0, g / sum * 255.0, (r + g + b) / 3.0 * 255.0]
             }
         };
-        data.extend_from_slice(&v);
+        // OpenCV's conversions write 8-bit images: rounded and saturated.
+        data.extend(v.map(|c| c.round().clamp(0.0, 255.0)));
     }
     Planes { width, height, data }
 }

@@ -1,9 +1,10 @@
 //! Per-pixel histogram bins for the grouping's colour and texture similarities (Uijlings et al.
-//! 2013, section 3.2): 25 colour bins per channel; for texture, Gaussian (sigma 1) derivatives
-//! in 8 orientations per channel, 10 bins each.
+//! 2013, section 3.2), computed as OpenCV's selective search does: 25 colour bins per channel
+//! over 0..256; for texture, Scharr derivatives along x, y and the two diagonals, positive and
+//! negative parts apart (8 maps per channel), each map stretched to 0..255 by its own minimum
+//! and maximum, 10 bins each.
 
 use super::color_space::Planes;
-use super::felzenszwalb::smooth;
 
 /// Colour bins per channel.
 pub const COLOR_BINS: usize = 25;
@@ -34,36 +35,56 @@ pub fn pixel_bins(planes: &Planes) -> PixelBins {
         .enumerate()
         .map(|(i, &v)| ((i % 3) * COLOR_BINS + ((v.clamp(0.0, 255.999) / 256.0 * COLOR_BINS as f32) as usize)) as u16)
         .collect();
-    let smoothed = smooth(planes, 1.0);
-    let at = |x: usize, y: usize, c: usize| smoothed.data[(y * w + x) * 3 + c];
-    // Directional derivative responses, kept non-negative: 8 orientations cover both signs.
-    let mut responses = vec![0f32; w * h * 3 * ORIENTATIONS];
-    let mut max = [1e-6f32; 3];
-    let dirs: Vec<(f32, f32)> =
-        (0..ORIENTATIONS).map(|o| (o as f32 * std::f32::consts::TAU / ORIENTATIONS as f32).sin_cos()).map(|(s, c)| (c, s)).collect();
-    for y in 0..h {
-        for x in 0..w {
+    let maps = oriented_gradients(planes);
+    // Each map's own range, as OpenCV's min-max stretch to 0..255 before binning.
+    let ranges: Vec<(f32, f32)> = maps
+        .iter()
+        .map(|m| m.iter().fold((f32::MAX, f32::MIN), |(lo, hi), &v| (lo.min(v), hi.max(v))))
+        .collect();
+    let mut texture = vec![0u16; w * h * 3 * ORIENTATIONS];
+    for (m, (map, &(lo, hi))) in maps.iter().zip(&ranges).enumerate() {
+        let scale = if hi > lo { 255.0 / (hi - lo) } else { 0.0 };
+        for (p, &v) in map.iter().enumerate() {
+            let level = ((v - lo) * scale).round().clamp(0.0, 255.0);
+            let bin = ((level / (256.0 / TEXTURE_BINS as f32)) as usize).min(TEXTURE_BINS - 1);
+            texture[p * 3 * ORIENTATIONS + m] = (m * TEXTURE_BINS + bin) as u16;
+        }
+    }
+    PixelBins { color, texture }
+}
+
+/// Index reflected into `0..n` without repeating the edge (OpenCV's default border).
+fn mirror(i: isize, n: usize) -> usize {
+    let n = n as isize;
+    if n == 1 {
+        return 0;
+    }
+    let period = 2 * (n - 1);
+    let m = i.rem_euclid(period);
+    (if m < n { m } else { period - m }) as usize
+}
+
+/// The 8 texture maps of each channel, map `c * 8 + o`: Scharr x+, x-, y+, y-, then the same
+/// along the diagonals (x+y and y-x, scaled by 1/sqrt 2, as a 45-degree rotation gives).
+fn oriented_gradients(planes: &Planes) -> Vec<Vec<f32>> {
+    let (w, h) = (planes.width, planes.height);
+    let mut maps = vec![vec![0f32; w * h]; 3 * ORIENTATIONS];
+    let at = |x: isize, y: isize, c: usize| planes.data[(mirror(y, h) * w + mirror(x, w)) * 3 + c];
+    for y in 0..h as isize {
+        for x in 0..w as isize {
             for c in 0..3 {
-                let gx = (at((x + 1).min(w - 1), y, c) - at(x.saturating_sub(1), y, c)) / 2.0;
-                let gy = (at(x, (y + 1).min(h - 1), c) - at(x, y.saturating_sub(1), c)) / 2.0;
-                for (o, (dx, dy)) in dirs.iter().enumerate() {
-                    let r = (gx * dx + gy * dy).max(0.0);
-                    responses[((y * w + x) * 3 + c) * ORIENTATIONS + o] = r;
-                    max[c] = max[c].max(r);
+                let gx = 3.0 * (at(x + 1, y - 1, c) - at(x - 1, y - 1, c)) + 10.0 * (at(x + 1, y, c) - at(x - 1, y, c)) + 3.0 * (at(x + 1, y + 1, c) - at(x - 1, y + 1, c));
+                let gy = 3.0 * (at(x - 1, y + 1, c) - at(x - 1, y - 1, c)) + 10.0 * (at(x, y + 1, c) - at(x, y - 1, c)) + 3.0 * (at(x + 1, y + 1, c) - at(x + 1, y - 1, c));
+                let (d1, d2) = ((gx + gy) * std::f32::consts::FRAC_1_SQRT_2, (gy - gx) * std::f32::consts::FRAC_1_SQRT_2);
+                let p = y as usize * w + x as usize;
+                for (k, g) in [gx, gy, d1, d2].into_iter().enumerate() {
+                    maps[c * ORIENTATIONS + 2 * k][p] = g.max(0.0);
+                    maps[c * ORIENTATIONS + 2 * k + 1][p] = g.min(0.0);
                 }
             }
         }
     }
-    let texture = responses
-        .iter()
-        .enumerate()
-        .map(|(i, &r)| {
-            let (c, o) = ((i / ORIENTATIONS) % 3, i % ORIENTATIONS);
-            let bin = ((r / max[c] * TEXTURE_BINS as f32) as usize).min(TEXTURE_BINS - 1);
-            ((c * ORIENTATIONS + o) * TEXTURE_BINS + bin) as u16
-        })
-        .collect();
-    PixelBins { color, texture }
+    maps
 }
 
 #[cfg(test)]
