@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use candle_core::Device;
 use fantoccini::Locator;
 use ocellus::forward_timing::{median, time_forward};
+use ocellus::kernel_choice::{set_kernels, Kernels};
 use ocellus::TrainedModel;
 use ocellus_e2e::chrome::Browser;
 use ocellus_e2e::static_server::StaticServer;
@@ -16,9 +17,10 @@ use ocellus_e2e::{manifest, repo_root};
 /// Timed runs per model natively (the page does `RUNS` in web/src/bench.rs, also 30).
 const RUNS: usize = 30;
 
-fn native_ms(model: &TrainedModel, threads: usize) -> f64 {
+fn native_ms(model: &TrainedModel, threads: usize, kernels: Kernels) -> f64 {
     // candle reads this on every operation, so it can change between measurements.
     std::env::set_var("RAYON_NUM_THREADS", threads.to_string());
+    set_kernels(kernels);
     let start = Instant::now();
     let ms = time_forward(model, RUNS, || start.elapsed().as_secs_f64() * 1000.0).expect("a forward pass");
     median(&ms)
@@ -42,7 +44,8 @@ async fn main() {
     for row in browser.client.find_all(Locator::Css("#bench-results tbody tr")).await.unwrap() {
         let file = row.attr("data-file").await.unwrap().unwrap_or_default();
         let ms: f64 = row.attr("data-median").await.unwrap().and_then(|m| m.parse().ok()).unwrap_or(f64::NAN);
-        browser_ms.push((file, ms));
+        let candle: f64 = row.attr("data-median-candle").await.unwrap().and_then(|m| m.parse().ok()).unwrap_or(f64::NAN);
+        browser_ms.push((file, ms, candle));
     }
     // Selective search on a real photo, when the shared data is here.
     let photo = ocellus_e2e::fixture_images::real_face_photo();
@@ -64,17 +67,24 @@ async fn main() {
     browser.close().await;
 
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    println!("Forward pass at batch 1, median of {RUNS} runs after a warm-up (ms), headless Chromium vs native");
+    println!("Forward pass at batch 1, median of {RUNS} runs after a warm-up (ms), headless Chromium vs native;");
+    println!("Ocellus's kernels, and candle's own for comparison");
     println!();
-    println!("| model | architecture | browser (wasm, 1 thread) | native, 1 thread | native, {cores} threads | browser / native 1 thread |");
-    println!("|---|---|---:|---:|---:|---:|");
+    println!("| model | architecture | browser (wasm, 1 thread) | browser, candle's kernels | native, 1 thread | native 1 thread, candle's kernels | native, {cores} threads | browser / native 1 thread |");
+    println!("|---|---|---:|---:|---:|---:|---:|---:|");
     for entry in &manifest().models {
         let bytes = std::fs::read(repo_root().join("static/models").join(&entry.file)).unwrap();
         let model = TrainedModel::from_bytes(&bytes, &Device::Cpu).unwrap();
-        let one = native_ms(&model, 1);
-        let all = native_ms(&model, cores);
-        let web = browser_ms.iter().find(|(f, _)| f == &entry.file).map_or(f64::NAN, |(_, ms)| *ms);
-        println!("| {} | {} | {web:.3} | {one:.3} | {all:.3} | {:.2}x |", entry.file, model.card.arch, web / one);
+        let one = native_ms(&model, 1, Kernels::Ocellus);
+        let one_candle = native_ms(&model, 1, Kernels::Candle);
+        let all = native_ms(&model, cores, Kernels::Ocellus);
+        let (web, web_candle) = browser_ms.iter().find(|(f, ..)| f == &entry.file).map_or((f64::NAN, f64::NAN), |(_, ms, c)| (*ms, *c));
+        println!(
+            "| {} | {} | {web:.3} | {web_candle:.3} | {one:.3} | {one_candle:.3} | {all:.3} | {:.2}x |",
+            entry.file,
+            model.card.arch,
+            web / one
+        );
     }
     if let (Some(bytes), Some(web)) = (photo, browser_search) {
         let img = ocellus::image_input::decode_rgb(&bytes).unwrap();
@@ -87,7 +97,7 @@ async fn main() {
             .collect();
         let native = median(&ms);
         println!(
-            "| selective search, fast, {}x{} photo | - | {web:.0} | {native:.0} | {native:.0} (single-threaded) | {:.2}x |",
+            "| selective search, fast, {}x{} photo | - | {web:.0} | - | {native:.0} | - | {native:.0} (single-threaded) | {:.2}x |",
             img.width(),
             img.height(),
             web / native

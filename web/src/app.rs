@@ -4,6 +4,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use ocellus::kernel_choice::Kernels;
 use ocellus::manifest::{Manifest, ManifestEntry};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
@@ -126,11 +127,16 @@ impl Page {
         match reply {
             Reply::Loaded { card, .. } => {
                 run.arch = card.arch.to_string();
-                self.engine.send(Request::Bench { slot: Slot::Bench, runs: crate::bench::RUNS });
+                self.engine.send(Request::Bench { slot: Slot::Bench, runs: crate::bench::RUNS, kernels: Kernels::Ocellus });
             }
-            Reply::Benched { ms, .. } => {
+            // Each model is timed with our kernels, then candle's, one after the other.
+            Reply::Benched { ms, .. } if !run.arch.is_empty() => {
                 let arch = std::mem::take(&mut run.arch);
                 run.record(arch, &ms);
+                self.engine.send(Request::Bench { slot: Slot::Bench, runs: crate::bench::RUNS, kernels: Kernels::Candle });
+            }
+            Reply::Benched { ms, .. } => {
+                run.record_candle(&ms);
                 self.next_bench_model();
             }
             Reply::ProposalsTimed { boxes, size, ms } => run.proposals = Some((boxes, size, ocellus::forward_timing::median(&ms))),

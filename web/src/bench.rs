@@ -20,6 +20,8 @@ pub struct BenchRow {
     pub median_ms: f64,
     /// Mean ms per forward pass.
     pub mean_ms: f64,
+    /// Median ms per forward pass with candle's own kernels, for comparison.
+    pub candle_median_ms: Option<f64>,
 }
 
 /// A benchmark run through the shipped models.
@@ -50,12 +52,19 @@ impl BenchRun {
         self.error.is_some() || self.files.as_ref().is_some_and(|f| self.index >= f.len())
     }
 
-    /// Records the times of the current model.
+    /// Records the times of the current model with our kernels.
     pub fn record(&mut self, arch: String, ms: &[f64]) {
         let Some(files) = &self.files else { return };
         let Some((entry, _)) = files.get(self.index) else { return };
         let mean_ms = if ms.is_empty() { 0.0 } else { ms.iter().sum::<f64>() / ms.len() as f64 };
-        self.rows.push(BenchRow { file: entry.file.clone(), arch, median_ms: median(ms), mean_ms });
+        self.rows.push(BenchRow { file: entry.file.clone(), arch, median_ms: median(ms), mean_ms, candle_median_ms: None });
+    }
+
+    /// Records the current model's times with candle's kernels and moves to the next model.
+    pub fn record_candle(&mut self, ms: &[f64]) {
+        if let Some(row) = self.rows.last_mut() {
+            row.candle_median_ms = Some(median(ms));
+        }
         self.index += 1;
     }
 }

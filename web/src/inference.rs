@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use candle_core::Device;
 use gloo_worker::{HandlerId, Worker, WorkerScope};
 use ocellus::forward_timing::time_forward;
+use ocellus::kernel_choice::{set_kernels, Kernels};
 use ocellus::proposals::{selective_search, Mode};
 use ocellus::{Task, TrainedModel};
 
@@ -57,11 +58,13 @@ impl Inference {
                 }
                 Err(e) => Reply::LoadFailed { slot: Slot::Bench, message: format!("{name}: {e}") },
             },
-            Request::Bench { slot, runs } => {
+            Request::Bench { slot, runs, kernels } => {
                 let Some(model) = self.models.get(&slot) else {
                     return Reply::LoadFailed { slot, message: "no model to time".into() };
                 };
+                set_kernels(kernels);
                 let ms = time_forward(model, runs, now_ms).unwrap_or_default();
+                set_kernels(Kernels::Ocellus);
                 Reply::Benched { slot, ms }
             }
         }
@@ -141,7 +144,7 @@ mod tests {
         };
         let native = TrainedModel::from_bytes(&shipped_lenet(), &Device::Cpu).unwrap().classify(&png(), 5).unwrap();
         assert_eq!(top, native);
-        let Reply::Benched { ms, .. } = worker.handle(Request::Bench { slot: Slot::Classify, runs: 3 }) else { panic!() };
+        let Reply::Benched { ms, .. } = worker.handle(Request::Bench { slot: Slot::Classify, runs: 3, kernels: Kernels::Candle }) else { panic!() };
         assert_eq!(ms.len(), 3);
     }
 

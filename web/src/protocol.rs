@@ -2,6 +2,7 @@
 
 use ocellus::captcha_code::ReadCode;
 use ocellus::prediction::Prediction;
+use ocellus::kernel_choice::Kernels;
 use ocellus::ModelCard;
 use serde::{Deserialize, Serialize};
 
@@ -69,6 +70,8 @@ pub enum Request {
         slot: Slot,
         /// How many timed passes.
         runs: usize,
+        /// Whose CPU kernels to time (the page runs on ours; candle's for comparison).
+        kernels: Kernels,
     },
 }
 

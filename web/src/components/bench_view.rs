@@ -25,12 +25,14 @@ pub fn bench_view(props: &Props) -> Html {
             <h2>{ "Benchmark: forward pass at batch 1, in this browser's worker" }</h2>
             <p class="status">{ format!("{RUNS} timed runs per model after one warm-up; native times: cargo xtask bench-web") }</p>
             <table id="bench-results" data-done={run.done().to_string()}>
-                <thead><tr><th>{ "model" }</th><th>{ "architecture" }</th><th>{ "median ms" }</th><th>{ "mean ms" }</th></tr></thead>
+                <thead><tr><th>{ "model" }</th><th>{ "architecture" }</th><th>{ "median ms" }</th><th>{ "mean ms" }</th><th>{ "median ms, candle's kernels" }</th></tr></thead>
                 <tbody>
                     { for run.rows.iter().map(|r| html! {
-                        <tr data-file={r.file.clone()} data-median={r.median_ms.to_string()}>
+                        <tr data-file={r.file.clone()} data-median={r.median_ms.to_string()}
+                            data-median-candle={r.candle_median_ms.map(|m| m.to_string()).unwrap_or_default()}>
                             <td>{ &r.file }</td><td>{ &r.arch }</td>
                             <td>{ format!("{:.2}", r.median_ms) }</td><td>{ format!("{:.2}", r.mean_ms) }</td>
+                            <td>{ r.candle_median_ms.map(|m| format!("{m:.2}")).unwrap_or_default() }</td>
                         </tr>
                     }) }
                 </tbody>

@@ -1,4 +1,9 @@
-//! Box math shared by proposals, training and the page: boxes as corners, and their overlap.
+//! Box math shared by proposals, training and the page: boxes as corners and their overlap;
+//! offsets between boxes, letterboxing and merging overlapping detections in submodules.
+
+pub mod letterbox;
+pub mod merge;
+pub mod offsets;
 
 use serde::{Deserialize, Serialize};
 
@@ -21,6 +26,16 @@ impl BoxXyxy {
         BoxXyxy { x0: x, y0: y, x1: x + w, y1: y + h }
     }
 
+    /// Its width (negative for an inverted box).
+    pub fn width(&self) -> f32 {
+        self.x1 - self.x0
+    }
+
+    /// Its height (negative for an inverted box).
+    pub fn height(&self) -> f32 {
+        self.y1 - self.y0
+    }
+
     /// Its area (0 for an empty or inverted box).
     pub fn area(&self) -> f32 {
         (self.x1 - self.x0).max(0.0) * (self.y1 - self.y0).max(0.0)
@@ -39,6 +54,18 @@ impl BoxXyxy {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn iou_is_symmetric_and_within_0_and_1(a in (-50f32..50.0, -50f32..50.0, 0f32..60.0, 0f32..60.0),
+                                               b in (-50f32..50.0, -50f32..50.0, 0f32..60.0, 0f32..60.0)) {
+            let (p, q) = (BoxXyxy::from_xywh(a.0, a.1, a.2, a.3), BoxXyxy::from_xywh(b.0, b.1, b.2, b.3));
+            let v = p.iou(&q);
+            prop_assert!((0.0..=1.0).contains(&v));
+            prop_assert_eq!(v, q.iou(&p));
+        }
+    }
 
     #[test]
     fn iou_is_symmetric_bounded_and_exact_on_simple_cases() {

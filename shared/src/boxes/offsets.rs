@@ -1,0 +1,83 @@
+//! Box offsets (SPEC.md section 9): how far a proposal must move and stretch to become the
+//! true box, relative to the proposal's size, so that one regression head serves boxes of
+//! every size.
+
+use serde::{Deserialize, Serialize};
+
+use super::BoxXyxy;
+
+/// Offsets from a proposal (x1, y1, w1, h1) to a target (x2, y2, w2, h2):
+/// dx = (x2 - x1) / w1, dy = (y2 - y1) / h1, dw = ln(w2 / w1), dh = ln(h2 / h1).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BoxOffsets {
+    /// Left edge shift in proposal widths.
+    pub dx: f32,
+    /// Top edge shift in proposal heights.
+    pub dy: f32,
+    /// Log width ratio.
+    pub dw: f32,
+    /// Log height ratio.
+    pub dh: f32,
+}
+
+impl BoxOffsets {
+    /// The offsets taking `proposal` to `target`; `None` when either box is empty (no ratio).
+    pub fn encode(proposal: &BoxXyxy, target: &BoxXyxy) -> Option<BoxOffsets> {
+        let (w1, h1, w2, h2) = (proposal.width(), proposal.height(), target.width(), target.height());
+        if w1 <= 0.0 || h1 <= 0.0 || w2 <= 0.0 || h2 <= 0.0 {
+            return None;
+        }
+        Some(BoxOffsets { dx: (target.x0 - proposal.x0) / w1, dy: (target.y0 - proposal.y0) / h1, dw: (w2 / w1).ln(), dh: (h2 / h1).ln() })
+    }
+
+    /// `proposal` moved and stretched by these offsets (the inverse of [`BoxOffsets::encode`]).
+    pub fn apply(&self, proposal: &BoxXyxy) -> BoxXyxy {
+        let (w1, h1) = (proposal.width(), proposal.height());
+        BoxXyxy::from_xywh(proposal.x0 + self.dx * w1, proposal.y0 + self.dy * h1, w1 * self.dw.exp(), h1 * self.dh.exp())
+    }
+
+    /// As an array, the order the offset head outputs them in.
+    pub fn to_array(self) -> [f32; 4] {
+        [self.dx, self.dy, self.dw, self.dh]
+    }
+
+    /// From the offset head's four outputs.
+    pub fn from_array(a: [f32; 4]) -> BoxOffsets {
+        BoxOffsets { dx: a[0], dy: a[1], dw: a[2], dh: a[3] }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn the_specs_formulas() {
+        let p = BoxXyxy::from_xywh(10.0, 20.0, 40.0, 50.0);
+        let t = BoxXyxy::from_xywh(14.0, 15.0, 80.0, 25.0);
+        let o = BoxOffsets::encode(&p, &t).unwrap();
+        assert_eq!((o.dx, o.dy), (0.1, -0.1));
+        assert!((o.dw - 2f32.ln()).abs() < 1e-6 && (o.dh - 0.5f32.ln()).abs() < 1e-6);
+        assert!(BoxOffsets::encode(&p, &BoxXyxy::from_xywh(1.0, 1.0, 0.0, 3.0)).is_none());
+    }
+
+    proptest! {
+        #[test]
+        fn apply_inverts_encode(x in -100f32..100.0, y in -100f32..100.0, w in 1f32..300.0, h in 1f32..300.0,
+                                x2 in -100f32..100.0, y2 in -100f32..100.0, w2 in 1f32..300.0, h2 in 1f32..300.0) {
+            let (p, t) = (BoxXyxy::from_xywh(x, y, w, h), BoxXyxy::from_xywh(x2, y2, w2, h2));
+            let back = BoxOffsets::encode(&p, &t).unwrap().apply(&p);
+            for (a, b) in [(back.x0, t.x0), (back.y0, t.y0), (back.x1, t.x1), (back.y1, t.y1)] {
+                prop_assert!((a - b).abs() < 1e-3, "{back:?} vs {t:?}");
+            }
+        }
+
+        #[test]
+        fn zero_offsets_change_nothing(x in -100f32..100.0, y in -100f32..100.0, w in 1f32..300.0, h in 1f32..300.0) {
+            let p = BoxXyxy::from_xywh(x, y, w, h);
+            let q = BoxOffsets::from_array([0.0; 4]).apply(&p);
+            prop_assert!(q.iou(&p) > 0.9999, "{q:?} vs {p:?}");
+        }
+    }
+}
