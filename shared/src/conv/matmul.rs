@@ -50,7 +50,10 @@ pub fn matmul(dst: &mut [f32], a: MatRef, b: MatRef, accumulate: bool, threads: 
         }
         return;
     }
-    let parallelism = if threads > 1 { Parallelism::Rayon(threads) } else { Parallelism::None };
+    // Below this many multiply-adds, handing work to another thread costs more than it saves
+    // (a batch-1 captcha ResNet ran 3.6x slower on 2 threads than on 1 without it).
+    const PARALLEL_FROM: usize = 1 << 24;
+    let parallelism = if threads > 1 && m * n * k >= PARALLEL_FROM { Parallelism::Rayon(threads) } else { Parallelism::None };
     // SAFETY: every view was checked to lie inside its slice, and `dst` is exclusively borrowed
     // and exactly m x n.
     unsafe {
