@@ -6,5 +6,6 @@ pub mod captcha;
 pub mod cli;
 pub mod commands;
 pub mod dataset;
+pub mod detection;
 pub mod device;
 pub mod training;
