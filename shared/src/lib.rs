@@ -21,6 +21,7 @@ pub mod model_card;
 pub mod models;
 pub mod prediction;
 pub mod proposals;
+pub mod roi_pool;
 pub mod trained_model;
 pub mod weights;
 
