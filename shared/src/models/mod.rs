@@ -2,9 +2,11 @@
 //! code serves random initialisation (training) and loaded weights (inference).
 
 pub mod dropout;
+pub mod fast_rcnn;
 mod lenet;
 mod resnet;
 
+pub use fast_rcnn::FastRcnn;
 pub use lenet::LeNet;
 pub use resnet::ResNet18;
 

@@ -7,17 +7,17 @@ use crate::batch_norm::BatchNorm;
 use crate::conv::Conv2d;
 
 /// BatchNorm as PyTorch configures it (eps 1e-5, momentum 0.1).
-fn bn(channels: usize, vb: VarBuilder) -> candle_core::Result<BatchNorm> {
+pub(crate) fn bn(channels: usize, vb: VarBuilder) -> candle_core::Result<BatchNorm> {
     BatchNorm::new(channels, vb)
 }
 
-fn conv(cin: usize, cout: usize, k: usize, stride: usize, vb: VarBuilder) -> candle_core::Result<Conv2d> {
+pub(crate) fn conv(cin: usize, cout: usize, k: usize, stride: usize, vb: VarBuilder) -> candle_core::Result<Conv2d> {
     Conv2d::new(cin, cout, k, stride, k / 2, false, vb)
 }
 
 /// conv3x3-BN-ReLU-conv3x3-BN plus the shortcut, then ReLU.
 #[derive(Debug, Clone)]
-struct BasicBlock {
+pub(crate) struct BasicBlock {
     conv1: Conv2d,
     bn1: BatchNorm,
     conv2: Conv2d,
@@ -27,7 +27,8 @@ struct BasicBlock {
 }
 
 impl BasicBlock {
-    fn new(cin: usize, cout: usize, stride: usize, vb: VarBuilder) -> candle_core::Result<Self> {
+    /// A block from `cin` to `cout` channels; `stride` 2 halves the map.
+    pub(crate) fn new(cin: usize, cout: usize, stride: usize, vb: VarBuilder) -> candle_core::Result<Self> {
         let shortcut = if stride != 1 || cin != cout {
             Some((conv(cin, cout, 1, stride, vb.pp("shortcut.0"))?, bn(cout, vb.pp("shortcut.1"))?))
         } else {
@@ -42,7 +43,8 @@ impl BasicBlock {
         })
     }
 
-    fn forward_t(&self, xs: &Tensor, train: bool) -> candle_core::Result<Tensor> {
+    /// The block's output; `train` puts BatchNorm in training mode.
+    pub(crate) fn forward_t(&self, xs: &Tensor, train: bool) -> candle_core::Result<Tensor> {
         let ys = self.bn1.forward_t(&self.conv1.forward(xs)?, train)?.relu()?;
         let ys = self.bn2.forward_t(&self.conv2.forward(&ys)?, train)?;
         let skip = match &self.shortcut {
