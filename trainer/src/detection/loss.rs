@@ -1,0 +1,137 @@
+//! Fast-RCNN's split loss and its metrics (SPEC.md section 9): cross-entropy over the face
+//! regions plus cross-entropy over the background regions, computed apart so that the many
+//! background regions cannot teach the model to answer "background" everywhere, plus the mean
+//! squared error of the face regions' offsets.
+
+use candle_core::{Result, Tensor};
+use candle_nn::loss::{cross_entropy, mse};
+
+/// The regions' truth: label per region (1 face, 0 background) and, for faces, offsets.
+pub struct RegionTargets {
+    /// (R,) u32 labels.
+    pub labels: Tensor,
+    /// (R, 4) offsets; rows of background regions are ignored.
+    pub offsets: Tensor,
+}
+
+/// Indices of the regions with `label`, as a u32 tensor (`None` when there are none).
+fn indices_of(labels: &[u32], label: u32, device: &candle_core::Device) -> Result<Option<Tensor>> {
+    let idx: Vec<u32> = labels.iter().enumerate().filter(|(_, &l)| l == label).map(|(i, _)| i as u32).collect();
+    if idx.is_empty() {
+        return Ok(None);
+    }
+    let n = idx.len();
+    Tensor::from_vec(idx, n, device).map(Some)
+}
+
+/// CE(faces) + CE(background) + MSE(face offsets); a part with no regions adds nothing.
+pub fn split_loss(logits: &Tensor, offsets: &Tensor, truth: &RegionTargets) -> Result<Tensor> {
+    let labels = truth.labels.to_vec1::<u32>()?;
+    let device = logits.device();
+    let mut total = Tensor::zeros((), logits.dtype(), device)?;
+    for label in [1u32, 0] {
+        if let Some(idx) = indices_of(&labels, label, device)? {
+            let part = cross_entropy(&logits.index_select(&idx, 0)?, &truth.labels.index_select(&idx, 0)?)?;
+            total = (total + part)?;
+        }
+    }
+    if let Some(idx) = indices_of(&labels, 1, device)? {
+        total = (total + mse(&offsets.index_select(&idx, 0)?, &truth.offsets.index_select(&idx, 0)?)?)?;
+    }
+    Ok(total)
+}
+
+/// Per batch: (faces right, faces, background right, background, sum of |offset error| over
+/// face regions' 4 offsets), to be summed over an epoch.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct RegionTally {
+    /// Face regions called faces.
+    pub faces_right: usize,
+    /// Face regions.
+    pub faces: usize,
+    /// Background regions called background.
+    pub background_right: usize,
+    /// Background regions.
+    pub background: usize,
+    /// Sum of absolute offset errors over face regions (4 per region).
+    pub offset_error: f64,
+}
+
+impl RegionTally {
+    /// Counts one batch's answers.
+    pub fn add(&mut self, logits: &Tensor, offsets: &Tensor, truth: &RegionTargets) -> Result<()> {
+        let scores = logits.to_vec2::<f32>()?;
+        let predicted = offsets.to_vec2::<f32>()?;
+        let labels = truth.labels.to_vec1::<u32>()?;
+        let wanted = truth.offsets.to_vec2::<f32>()?;
+        for (i, &label) in labels.iter().enumerate() {
+            let says_face = scores[i][1] > scores[i][0];
+            if label == 1 {
+                self.faces += 1;
+                self.faces_right += says_face as usize;
+                self.offset_error += predicted[i].iter().zip(&wanted[i]).map(|(a, b)| (a - b).abs() as f64).sum::<f64>();
+            } else {
+                self.background += 1;
+                self.background_right += !says_face as usize;
+            }
+        }
+        Ok(())
+    }
+
+    /// Balanced accuracy: the mean of face recall and background recall (the spec's measure).
+    pub fn label_accuracy(&self) -> f64 {
+        let recall = |right: usize, all: usize| if all == 0 { 1.0 } else { right as f64 / all as f64 };
+        (recall(self.faces_right, self.faces) + recall(self.background_right, self.background)) / 2.0
+    }
+
+    /// 1 - mean absolute offset error over face regions (1 when there are none).
+    pub fn offset_accuracy(&self) -> f64 {
+        if self.faces == 0 {
+            1.0
+        } else {
+            1.0 - self.offset_error / (4 * self.faces) as f64
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use candle_core::Device;
+
+    fn truth(labels: &[u32], offsets: &[[f32; 4]]) -> RegionTargets {
+        let d = &Device::Cpu;
+        RegionTargets { labels: Tensor::new(labels, d).unwrap(), offsets: Tensor::from_vec(offsets.concat(), (offsets.len(), 4), d).unwrap() }
+    }
+
+    #[test]
+    fn the_loss_weighs_faces_and_background_apart() {
+        let d = &Device::Cpu;
+        // One face region answered "background" confidently, nine background regions right.
+        let mut rows = vec![[2f32, -2.]];
+        rows.extend(std::iter::repeat_n([2f32, -2.], 9));
+        let logits = Tensor::from_vec(rows.concat(), (rows.len(), 2), d).unwrap();
+        let offsets = Tensor::zeros((10, 4), candle_core::DType::F32, d).unwrap();
+        let mut labels = vec![1u32];
+        labels.extend([0; 9]);
+        let t = truth(&labels, &[[0.5, 0., 0., 0.]; 10]);
+        let loss: f32 = split_loss(&logits, &offsets, &t).unwrap().to_scalar().unwrap();
+        // CE(face) = ln(1 + e^4), CE(background) = ln(1 + e^-4), MSE = 0.25 / 4.
+        let want = (1f32 + 4f32.exp()).ln() + (1f32 + (-4f32).exp()).ln() + 0.0625;
+        assert!((loss - want).abs() < 1e-4, "{loss} vs {want}");
+        // Pooled cross-entropy would have diluted the face's error tenfold.
+        let mut tally = RegionTally::default();
+        tally.add(&logits, &offsets, &t).unwrap();
+        assert_eq!(tally.label_accuracy(), 0.5);
+        assert!((tally.offset_accuracy() - (1.0 - 0.5 / 4.0)).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_batch_without_faces_has_no_offset_term() {
+        let d = &Device::Cpu;
+        let logits = Tensor::new(&[[0f32, 0.], [0., 0.]], d).unwrap();
+        let offsets = Tensor::ones((2, 4), candle_core::DType::F32, d).unwrap();
+        let loss: f32 = split_loss(&logits, &offsets, &truth(&[0, 0], &[[9.; 4]; 2])).unwrap().to_scalar().unwrap();
+        assert!((loss - 2f32.ln()).abs() < 1e-6);
+    }
+}
