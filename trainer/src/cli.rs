@@ -103,6 +103,34 @@ pub struct GenerateCaptchaArgs {
 pub enum PrepareTask {
     /// A classification data folder.
     Classify(PrepareClassifyArgs),
+    /// Face photos with boxes: Fast-RCNN's training regions, cached to a file.
+    Faces(PrepareFacesArgs),
+}
+
+/// `ocellus prepare faces`.
+#[derive(Debug, Args)]
+pub struct PrepareFacesArgs {
+    /// Data folder holding `bbox.csv` (Name,width,height,xmin,ymin,xmax,ymax) and `images/`.
+    #[arg(long)]
+    pub data: PathBuf,
+    /// The box CSV, if not DATA/bbox.csv.
+    #[arg(long)]
+    pub csv: Option<PathBuf>,
+    /// The images folder, if not DATA/images.
+    #[arg(long)]
+    pub images: Option<PathBuf>,
+    /// Where the regions go (and are resumed from).
+    #[arg(long, default_value = "faces-regions.jsonl")]
+    pub cache: PathBuf,
+    /// The model's square input side: photos are letterboxed to it.
+    #[arg(long, default_value_t = 256)]
+    pub side: u32,
+    /// Proposals per photo (the tutorial's 2,000).
+    #[arg(long, default_value_t = 2000)]
+    pub proposals: usize,
+    /// Only the first N photos (in file-name order).
+    #[arg(long)]
+    pub limit: Option<usize>,
 }
 
 /// `ocellus prepare classify`.

@@ -7,6 +7,7 @@ mod eval_classify;
 mod generate_captcha;
 mod model_file;
 mod prepare_classify;
+mod prepare_faces;
 mod proposals;
 mod skipped_report;
 mod test_captcha;
@@ -27,6 +28,7 @@ pub fn run(cli: Cli) -> Result<()> {
     }
     match cli.command {
         Command::Prepare(PrepareTask::Classify(args)) => prepare_classify::run(args).map(|_| ()),
+        Command::Prepare(PrepareTask::Faces(args)) => prepare_faces::run(args),
         Command::Train(TrainTask::Classify(args)) => train_classify::run(args),
         Command::Train(TrainTask::Captcha(args)) => train_captcha::run(args),
         Command::Eval(EvalTask::Classify(args)) => eval_classify::run(args),
