@@ -2,10 +2,12 @@
 //! broadcast add is quick forward, but its backward reduces the gradient over the batch and
 //! pixel dimensions with a generic strided sum that was a fifth of LeNet's step.
 
-use candle_core::backend::BackendStorage;
-use candle_core::{bail, CpuStorage, CustomOp2, Layout, Result, Shape, Storage, Tensor};
+use candle_core::{bail, CpuStorage, CustomOp2, Layout, Result, Shape, Tensor};
 
 use crate::kernel_choice::ours_for;
+use crate::op_operand::{cpu_f32_data, f32_data};
+
+const OP: &str = "channel bias";
 
 /// `x` (N, C, ...) plus `bias` (C) on every channel: ours for f32 on the CPU, candle's
 /// broadcast otherwise.
@@ -20,14 +22,6 @@ pub fn add_channel_bias(x: &Tensor, bias: &Tensor) -> Result<Tensor> {
 }
 
 struct ChannelBias;
-
-fn slice<'a>(storage: &'a CpuStorage, layout: &Layout, what: &str) -> Result<&'a [f32]> {
-    let CpuStorage::F32(all) = storage else { bail!("channel bias: {what} must be f32, got {:?}", storage.dtype()) };
-    match layout.contiguous_offsets() {
-        Some((a, b)) => Ok(&all[a..b]),
-        None => bail!("channel bias: {what} must be contiguous"),
-    }
-}
 
 /// (channels, values per channel per image)
 fn dims(layout: &Layout, bias: usize) -> Result<(usize, usize)> {
@@ -44,7 +38,7 @@ impl CustomOp2 for ChannelBias {
     }
 
     fn cpu_fwd(&self, s1: &CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout) -> Result<(CpuStorage, Shape)> {
-        let (x, b) = (slice(s1, l1, "input")?, slice(s2, l2, "bias")?);
+        let (x, b) = (f32_data(OP, s1, l1, "input")?, f32_data(OP, s2, l2, "bias")?);
         let (channels, hw) = dims(l1, b.len())?;
         let mut y = x.to_vec();
         for (i, block) in y.chunks_mut(hw.max(1)).enumerate() {
@@ -58,8 +52,7 @@ impl CustomOp2 for ChannelBias {
         let grad = grad.contiguous()?;
         let db = {
             let (gs, gl) = grad.storage_and_layout();
-            let Storage::Cpu(gs) = &*gs else { bail!("channel bias: backward needs CPU tensors") };
-            let g = slice(gs, gl, "gradient")?;
+            let g = cpu_f32_data(OP, &gs, gl, "gradient")?;
             let (channels, hw) = dims(gl, bias.elem_count())?;
             let mut sums = vec![0f64; channels];
             for (i, block) in g.chunks(hw.max(1)).enumerate() {

@@ -19,6 +19,7 @@ pub mod kernel_choice;
 pub mod manifest;
 pub mod max_pool;
 pub mod model_card;
+pub mod op_operand;
 pub mod models;
 pub mod prediction;
 pub mod proposals;

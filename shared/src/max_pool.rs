@@ -3,10 +3,12 @@
 //! maximum (the first one on ties, as PyTorch does). Candle's own backward builds it from an
 //! upsample, a comparison, an average pool and two products over the whole tensor.
 
-use candle_core::backend::BackendStorage;
-use candle_core::{bail, CpuStorage, CustomOp1, Layout, Result, Shape, Storage, Tensor};
+use candle_core::{bail, CpuStorage, CustomOp1, Layout, Result, Shape, Tensor};
 
 use crate::kernel_choice::ours_for;
+use crate::op_operand::{cpu_f32_data, f32_data};
+
+const OP: &str = "max pool";
 
 /// `x` (N, C, H, W) max-pooled over `k`x`k` windows with stride `k` (the edge rows and columns
 /// that do not fill a window are dropped): ours for f32 on the CPU, candle's otherwise.
@@ -49,14 +51,6 @@ impl MaxPoolOp {
     }
 }
 
-fn slice<'a>(storage: &'a CpuStorage, layout: &Layout) -> Result<&'a [f32]> {
-    let CpuStorage::F32(all) = storage else { bail!("max pool: input must be f32, got {:?}", storage.dtype()) };
-    match layout.contiguous_offsets() {
-        Some((a, b)) => Ok(&all[a..b]),
-        None => bail!("max pool: input must be contiguous"),
-    }
-}
-
 impl CustomOp1 for MaxPoolOp {
     fn name(&self) -> &'static str {
         "ocellus-max-pool2d"
@@ -64,7 +58,7 @@ impl CustomOp1 for MaxPoolOp {
 
     fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
         let (planes, h, w, oh, ow) = self.dims(layout)?;
-        let x = slice(storage, layout)?;
+        let x = f32_data(OP, storage, layout, "input")?;
         let mut y = Vec::with_capacity(planes * oh * ow);
         for plane in x.chunks_exact(h * w) {
             for oy in 0..oh {
@@ -81,8 +75,7 @@ impl CustomOp1 for MaxPoolOp {
         let grad = grad.contiguous()?;
         let (xs, xl) = x.storage_and_layout();
         let (gs, gl) = grad.storage_and_layout();
-        let (Storage::Cpu(xs), Storage::Cpu(gs)) = (&*xs, &*gs) else { bail!("max pool: backward needs CPU tensors") };
-        let (xv, gv) = (slice(xs, xl)?, slice(gs, gl)?);
+        let (xv, gv) = (cpu_f32_data(OP, &xs, xl, "input")?, cpu_f32_data(OP, &gs, gl, "gradient")?);
         let (_, h, w, oh, ow) = self.dims(xl)?;
         let mut dx = vec![0f32; xv.len()];
         for ((plane, dplane), g) in xv.chunks_exact(h * w).zip(dx.chunks_exact_mut(h * w)).zip(gv.chunks_exact(oh * ow)) {

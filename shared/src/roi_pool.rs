@@ -4,8 +4,11 @@
 //! region in a Python loop). The backward pass sends each bin's gradient to its maximum.
 //! It runs on the CPU, natively and in the browser.
 
-use candle_core::backend::BackendStorage;
-use candle_core::{bail, CpuStorage, CustomOp2, Layout, Result, Shape, Storage, Tensor};
+use candle_core::{bail, CpuStorage, CustomOp2, Layout, Result, Shape, Tensor};
+
+use crate::op_operand::{cpu_f32_data, f32_data};
+
+const OP: &str = "roi pool";
 
 /// Pools `features` (N, C, H, W) inside `rois` (R, 5: image index, x0, y0, x1, y1 in
 /// feature-map pixels, corners) to (R, C, `out`, `out`).
@@ -26,14 +29,6 @@ struct Window {
     y0: usize,
     x1: usize,
     y1: usize,
-}
-
-fn slice<'a>(storage: &'a CpuStorage, layout: &Layout, what: &str) -> Result<&'a [f32]> {
-    let CpuStorage::F32(all) = storage else { bail!("roi pool: {what} must be f32, got {:?}", storage.dtype()) };
-    match layout.contiguous_offsets() {
-        Some((a, b)) => Ok(&all[a..b]),
-        None => bail!("roi pool: {what} must be contiguous"),
-    }
 }
 
 impl RoiPool {
@@ -98,7 +93,7 @@ impl CustomOp2 for RoiPool {
 
     fn cpu_fwd(&self, s1: &CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout) -> Result<(CpuStorage, Shape)> {
         let ((n, c, h, w), r) = self.shapes(l1, l2)?;
-        let (x, rois) = (slice(s1, l1, "features")?, slice(s2, l2, "regions")?);
+        let (x, rois) = (f32_data(OP, s1, l1, "features")?, f32_data(OP, s2, l2, "regions")?);
         let windows = self.windows(rois, r, (n, h, w))?;
         let mut y = vec![0f32; r * c * self.out * self.out];
         self.for_each_max(x, &windows, (c, h, w), |o, i| y[o] = x[i]);
@@ -110,9 +105,8 @@ impl CustomOp2 for RoiPool {
         let (xs, xl) = features.storage_and_layout();
         let (rs, rl) = rois.storage_and_layout();
         let (gs, gl) = grad.storage_and_layout();
-        let (Storage::Cpu(xs), Storage::Cpu(rs), Storage::Cpu(gs)) = (&*xs, &*rs, &*gs) else { bail!("roi pool: backward needs CPU tensors") };
         let ((n, c, h, w), r) = self.shapes(xl, rl)?;
-        let (x, rv, g) = (slice(xs, xl, "features")?, slice(rs, rl, "regions")?, slice(gs, gl, "gradient")?);
+        let (x, rv, g) = (cpu_f32_data(OP, &xs, xl, "features")?, cpu_f32_data(OP, &rs, rl, "regions")?, cpu_f32_data(OP, &gs, gl, "gradient")?);
         let windows = self.windows(rv, r, (n, h, w))?;
         let mut dx = vec![0f32; x.len()];
         self.for_each_max(x, &windows, (c, h, w), |o, i| dx[i] += g[o]);

@@ -5,11 +5,13 @@
 
 use std::sync::{Arc, Mutex};
 
-use candle_core::backend::BackendStorage;
-use candle_core::{bail, CpuStorage, CustomOp3, Layout, Result, Shape, Storage, Tensor};
+use candle_core::{bail, CpuStorage, CustomOp3, Layout, Result, Shape, Tensor};
 use rayon::prelude::*;
 
 use crate::conv::passes::threads;
+use crate::op_operand::{cpu_f32_data, f32_data};
+
+const OP: &str = "batch norm";
 
 /// The batch's per-channel statistics, kept for the backward pass and the running averages.
 #[derive(Clone, Debug, Default)]
@@ -39,14 +41,6 @@ fn dims(layout: &Layout) -> Result<(usize, usize, usize)> {
         [n, c] => Ok((*n, *c, 1)),
         [n, c, rest @ ..] => Ok((*n, *c, rest.iter().product())),
         other => bail!("batch norm: input must have at least 2 dimensions, got {other:?}"),
-    }
-}
-
-fn slice<'a>(storage: &'a CpuStorage, layout: &Layout, what: &str) -> Result<&'a [f32]> {
-    let CpuStorage::F32(all) = storage else { bail!("batch norm: {what} must be f32, got {:?}", storage.dtype()) };
-    match layout.contiguous_offsets() {
-        Some((a, b)) => Ok(&all[a..b]),
-        None => bail!("batch norm: {what} must be contiguous"),
     }
 }
 
@@ -82,7 +76,7 @@ impl CustomOp3 for BatchNormOp {
 
     fn cpu_fwd(&self, s1: &CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout, s3: &CpuStorage, l3: &Layout) -> Result<(CpuStorage, Shape)> {
         let (n, channels, hw) = dims(l1)?;
-        let (x, gamma, beta) = (slice(s1, l1, "input")?, slice(s2, l2, "weight")?, slice(s3, l3, "bias")?);
+        let (x, gamma, beta) = (f32_data(OP, s1, l1, "input")?, f32_data(OP, s2, l2, "weight")?, f32_data(OP, s3, l3, "bias")?);
         if gamma.len() != channels || beta.len() != channels {
             bail!("batch norm: {channels} channels but {} weights and {} biases", gamma.len(), beta.len());
         }
@@ -118,8 +112,7 @@ impl CustomOp3 for BatchNormOp {
         let (xs, xl) = x.storage_and_layout();
         let (gs, gl) = gamma.storage_and_layout();
         let (ds, dl) = grad.storage_and_layout();
-        let (Storage::Cpu(xs), Storage::Cpu(gs), Storage::Cpu(ds)) = (&*xs, &*gs, &*ds) else { bail!("batch norm: backward needs CPU tensors") };
-        let (xv, gv, dv) = (slice(xs, xl, "input")?, slice(gs, gl, "weight")?, slice(ds, dl, "gradient")?);
+        let (xv, gv, dv) = (cpu_f32_data(OP, &xs, xl, "input")?, cpu_f32_data(OP, &gs, gl, "weight")?, cpu_f32_data(OP, &ds, dl, "gradient")?);
         let (n, channels, hw) = dims(xl)?;
         let m = stats.count as f32;
         // Per channel: dbeta = sum dy, dgamma = sum dy * xhat,

@@ -1,11 +1,11 @@
 //! The convolution as candle custom ops: the forward op's `bwd` runs the two gradient ops, so
 //! candle's autograd, optimizers and everything else stay unchanged.
 
-use candle_core::backend::BackendStorage;
 use candle_core::{bail, CpuStorage, CustomOp2, Layout, Result, Shape, Tensor};
 
 use super::geometry::ConvGeometry;
 use super::passes;
+use crate::op_operand::f32_data;
 
 /// Stride and padding, the two settings the models use (dilation 1, one group).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -18,11 +18,7 @@ pub struct Conv2dOp {
 
 /// The contiguous f32 data of a CPU operand, or an error naming it.
 fn data<'a>(storage: &'a CpuStorage, layout: &Layout, what: &str) -> Result<&'a [f32]> {
-    let CpuStorage::F32(all) = storage else { bail!("fast conv2d: {what} must be f32, got {:?}", storage.dtype()) };
-    match layout.contiguous_offsets() {
-        Some((start, end)) => Ok(&all[start..end]),
-        None => bail!("fast conv2d: {what} must be contiguous"),
-    }
+    f32_data("fast conv2d", storage, layout, what)
 }
 
 fn dims4(layout: &Layout, what: &str) -> Result<(usize, usize, usize, usize)> {

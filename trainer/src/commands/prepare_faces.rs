@@ -27,13 +27,13 @@ fn sample(photo: &AnnotatedImage, side: u32, proposals: usize) -> std::result::R
     let name = photo.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let bytes = std::fs::read(&photo.path).map_err(|e| Skipped { what: photo.path.display().to_string(), reason: e.to_string() })?;
     let img = decode_rgb(&bytes).map_err(|e| Skipped { what: photo.path.display().to_string(), reason: e.to_string() })?;
-    let letterbox = Letterbox::new(img.dimensions(), (side, side));
-    let input = letterbox.apply(&img);
     // The CSV's boxes are in the photo's pixels; a size that disagrees with the file means the
     // boxes would land in the wrong place.
     if img.dimensions() != photo.size {
         return Err(Skipped { what: photo.path.display().to_string(), reason: format!("is {}x{}, the CSV says {}x{}", img.width(), img.height(), photo.size.0, photo.size.1) });
     }
+    let letterbox = Letterbox::new(img.dimensions(), (side, side));
+    let input = letterbox.apply(&img);
     let truth: Vec<BoxXyxy> = photo.boxes.iter().map(|b| letterbox.to_target(b)).collect();
     let found: Vec<BoxXyxy> = selective_search(&input, Mode::Fast, proposals, 1).iter().map(|p| BoxXyxy::from_xywh(p.x as f32, p.y as f32, p.w as f32, p.h as f32)).collect();
     let regions = SamplingRule::default().select(&found, &truth);
