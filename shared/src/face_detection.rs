@@ -1,8 +1,9 @@
-//! Finding faces with a Fast-RCNN model, the same way in the trainer's eval and in the page
-//! (SPEC.md section 9): letterbox the photo to the model's square input, propose regions on
-//! it by selective search, score every region and regress its offsets in one pass, keep the
-//! regions whose face probability passes the threshold, move them by their offsets, map them
-//! back to the photo and merge overlaps (best score first).
+//! Finding faces, the same way in the trainer's eval and test and in the page (SPEC.md
+//! sections 8 and 9): letterbox the photo to the model's square side, propose regions on it by
+//! selective search, score every region (Fast-RCNN: one pass over the photo, each region
+//! ROI-pooled, offsets regressed; RCNN: each region cropped, resized and classified), keep the
+//! regions whose face probability passes the threshold, map them back to the photo and merge
+//! overlaps (best score first).
 
 use candle_core::{Device, Tensor};
 use image::RgbImage;
@@ -14,13 +15,15 @@ use crate::boxes::BoxXyxy;
 use crate::image_input::rgb_to_chw;
 use crate::models::FastRcnn;
 use crate::proposals::{selective_search, Mode};
-use crate::InputSize;
+use crate::region_crop::crops_chw;
+use crate::{Error, InputSize, Network, Task, TrainedModel};
+
+/// RCNN crops classified per forward pass (bounds memory: 200 crops of 32x32 are 2.4 MB).
+const CROPS_PER_PASS: usize = 200;
 
 /// How to detect.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct DetectOptions {
-    /// The model's square input side (256 in the tutorial).
-    pub side: u32,
     /// Face probability a region needs (the tutorial's 0.99).
     pub threshold: f32,
     /// Regions overlapping a better one by more than this IoU are dropped (the tutorial's 0.3).
@@ -31,7 +34,7 @@ pub struct DetectOptions {
 
 impl Default for DetectOptions {
     fn default() -> Self {
-        DetectOptions { side: 256, threshold: 0.99, merge_iou: 0.3, proposals: 2000 }
+        DetectOptions { threshold: 0.99, merge_iou: 0.3, proposals: 2000 }
     }
 }
 
@@ -40,7 +43,8 @@ impl Default for DetectOptions {
 pub struct Detections {
     /// Faces in the photo's pixels, best first.
     pub faces: Vec<Scored>,
-    /// Every scored region before the threshold and merging (photo pixels, offsets applied).
+    /// Every scored region before the threshold and merging (photo pixels, offsets applied),
+    /// so that a caller can re-threshold without running the model again.
     pub candidates: Vec<Scored>,
     /// Milliseconds for selective search.
     pub proposals_ms: f64,
@@ -48,62 +52,108 @@ pub struct Detections {
     pub model_ms: f64,
 }
 
-/// The regions of `proposals` as the model's (R, 5) input: image 0, corners.
+impl Detections {
+    /// The faces at another threshold and merge IoU, from the same candidates.
+    pub fn rethreshold(&self, threshold: f32, merge_iou: f32) -> Vec<Scored> {
+        let kept: Vec<Scored> = self.candidates.iter().filter(|c| c.score > threshold).copied().collect();
+        nms(&kept, merge_iou)
+    }
+}
+
+/// The regions of `proposals` as Fast-RCNN's (R, 5) input: image 0, corners.
 fn roi_tensor(proposals: &[BoxXyxy], device: &Device) -> candle_core::Result<Tensor> {
     let flat: Vec<f32> = proposals.iter().flat_map(|b| [0.0, b.x0, b.y0, b.x1, b.y1]).collect();
     Tensor::from_vec(flat, (proposals.len(), 5), device)
 }
 
-/// Faces in `photo`; `clock` gives milliseconds (the page has no `Instant`).
-pub fn detect(model: &FastRcnn, photo: &RgbImage, options: DetectOptions, clock: impl Fn() -> f64) -> candle_core::Result<Detections> {
-    let letterbox = Letterbox::new(photo.dimensions(), (options.side, options.side));
+/// Fast-RCNN's face probability and moved box per proposal, in the letterboxed image.
+fn score_fast_rcnn(model: &FastRcnn, input: &RgbImage, proposals: &[BoxXyxy], device: &Device) -> candle_core::Result<Vec<(f32, BoxXyxy)>> {
+    let side = InputSize { width: input.width(), height: input.height() };
+    let image = Tensor::from_vec(rgb_to_chw(input.as_raw(), side), (1, 3, side.height as usize, side.width as usize), device)?;
+    let (logits, offsets) = model.forward_t(&image, &roi_tensor(proposals, device)?, false)?;
+    let probs = candle_nn::ops::softmax(&logits, 1)?.to_vec2::<f32>()?;
+    let offsets = offsets.to_vec2::<f32>()?;
+    Ok(proposals.iter().zip(probs).zip(offsets).map(|((p, prob), off)| (prob[1], BoxOffsets::from_array([off[0], off[1], off[2], off[3]]).apply(p))).collect())
+}
+
+/// RCNN's face probability per proposal: each crop classified on its own.
+fn score_rcnn(network: &Network, crop: InputSize, input: &RgbImage, proposals: &[BoxXyxy], device: &Device) -> candle_core::Result<Vec<(f32, BoxXyxy)>> {
+    let mut scored = Vec::with_capacity(proposals.len());
+    for chunk in proposals.chunks(CROPS_PER_PASS) {
+        let x = Tensor::from_vec(crops_chw(input, chunk, crop), (chunk.len(), 3, crop.height as usize, crop.width as usize), device)?;
+        let probs = candle_nn::ops::softmax(&network.forward_t(&x, false)?, 1)?.to_vec2::<f32>()?;
+        scored.extend(chunk.iter().zip(probs).map(|(p, prob)| (prob[1], *p)));
+    }
+    Ok(scored)
+}
+
+/// Faces in `photo` found by a face model (RCNN or Fast-RCNN); `clock` gives milliseconds
+/// (the page has no `Instant`).
+pub fn detect(model: &TrainedModel, photo: &RgbImage, options: DetectOptions, clock: impl Fn() -> f64) -> crate::Result<Detections> {
+    let Task::Faces { side } = model.card.task else {
+        return Err(Error::WrongTask { expected: "faces".into(), found: model.card.task.name().into() });
+    };
+    let letterbox = Letterbox::new(photo.dimensions(), (side, side));
     let input = letterbox.apply(photo);
     let start = clock();
     let proposals: Vec<BoxXyxy> =
         selective_search(&input, Mode::Fast, options.proposals, 1).iter().map(|p| BoxXyxy::from_xywh(p.x as f32, p.y as f32, p.w as f32, p.h as f32)).collect();
     let proposals_ms = clock() - start;
     let start = clock();
-    let device = Device::Cpu;
-    let size = InputSize::square(options.side);
-    let image = Tensor::from_vec(rgb_to_chw(input.as_raw(), size), (1, 3, options.side as usize, options.side as usize), &device)?;
-    let mut candidates = Vec::new();
-    if !proposals.is_empty() {
-        let (logits, offsets) = model.forward_t(&image, &roi_tensor(&proposals, &device)?, false)?;
-        let probs = candle_nn::ops::softmax(&logits, 1)?.to_vec2::<f32>()?;
-        let offsets = offsets.to_vec2::<f32>()?;
-        for ((p, prob), off) in proposals.iter().zip(&probs).zip(&offsets) {
-            let moved = BoxOffsets::from_array([off[0], off[1], off[2], off[3]]).apply(p);
-            if let Some(bounds) = letterbox.to_source(&moved) {
-                candidates.push(Scored { bounds, score: prob[1] });
-            }
-        }
-    }
-    let kept: Vec<Scored> = candidates.iter().filter(|c| c.score > options.threshold).copied().collect();
-    let faces = nms(&kept, options.merge_iou);
-    Ok(Detections { faces, candidates, proposals_ms, model_ms: clock() - start })
+    let device = model.device();
+    let scored = match (&model.network, proposals.is_empty()) {
+        (_, true) => Vec::new(),
+        (Network::FastRcnn(m), false) => score_fast_rcnn(m, &input, &proposals, device)?,
+        (network, false) => score_rcnn(network, model.card.input, &input, &proposals, device)?,
+    };
+    let candidates: Vec<Scored> = scored.into_iter().filter_map(|(score, b)| letterbox.to_source(&b).map(|bounds| Scored { bounds, score })).collect();
+    let mut found = Detections { faces: Vec::new(), candidates, proposals_ms, model_ms: clock() - start };
+    found.faces = found.rethreshold(options.threshold, options.merge_iou);
+    Ok(found)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{Arch, ModelCard};
     use candle_core::DType;
     use candle_nn::{VarBuilder, VarMap};
 
-    #[test]
-    fn an_untrained_model_gives_boxes_inside_the_photo_and_honours_the_threshold() {
+    fn untrained(arch: Arch, input: InputSize) -> TrainedModel {
+        let card = ModelCard::new(Task::Faces { side: 64 }, arch, input, vec!["background".into(), "face".into()]);
         let varmap = VarMap::new();
-        let model = FastRcnn::new(1, VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu)).unwrap();
+        Network::for_card(&card, VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu)).unwrap();
+        let tensors = varmap.data().lock().unwrap().iter().map(|(n, v)| (n.clone(), v.as_tensor().clone())).collect();
+        TrainedModel::from_tensors(card, tensors, &Device::Cpu).unwrap()
+    }
+
+    #[test]
+    fn both_detectors_give_boxes_inside_the_photo_and_honour_the_threshold() {
         let photo = RgbImage::from_fn(90, 60, |x, y| image::Rgb([(x * 2) as u8, (y * 3) as u8, if (20..50).contains(&x) { 200 } else { 30 }]));
-        let options = DetectOptions { side: 64, proposals: 50, ..Default::default() };
-        let got = detect(&model, &photo, options, || 0.0).unwrap();
-        assert!(!got.candidates.is_empty());
-        for c in &got.candidates {
-            assert!(c.bounds.x0 >= 0.0 && c.bounds.y0 >= 0.0 && c.bounds.x1 <= 90.0 && c.bounds.y1 <= 60.0 && c.bounds.area() > 0.0, "{c:?}");
-            assert!((0.0..=1.0).contains(&c.score));
+        let options = DetectOptions { proposals: 50, ..Default::default() };
+        for model in [untrained(Arch::FastRcnn { width: 1 }, InputSize::square(64)), untrained(Arch::ResNet18 { width: 2 }, InputSize::square(16))] {
+            let got = detect(&model, &photo, options, || 0.0).unwrap();
+            assert!(!got.candidates.is_empty());
+            for c in &got.candidates {
+                assert!(c.bounds.x0 >= 0.0 && c.bounds.y0 >= 0.0 && c.bounds.x1 <= 90.0 && c.bounds.y1 <= 60.0 && c.bounds.area() > 0.0, "{c:?}");
+                assert!((0.0..=1.0).contains(&c.score));
+            }
+            // A threshold below every score keeps everything but overlaps; 1 keeps nothing.
+            let all = detect(&model, &photo, DetectOptions { threshold: -1.0, ..options }, || 0.0).unwrap();
+            assert!(!all.faces.is_empty() && all.faces.len() <= all.candidates.len());
+            assert_eq!(all.rethreshold(1.0, 0.3), Vec::new());
+            assert!(detect(&model, &photo, DetectOptions { threshold: 1.0, ..options }, || 0.0).unwrap().faces.is_empty());
         }
-        // Threshold 0 keeps everything but overlaps; 1 keeps nothing.
-        let all = detect(&model, &photo, DetectOptions { threshold: -1.0, ..options }, || 0.0).unwrap();
-        assert!(!all.faces.is_empty() && all.faces.len() <= all.candidates.len());
-        assert!(detect(&model, &photo, DetectOptions { threshold: 1.0, ..options }, || 0.0).unwrap().faces.is_empty());
+    }
+
+    #[test]
+    fn a_classifier_is_not_a_detector() {
+        let card = ModelCard::new(Task::Classify, Arch::LeNet, InputSize::square(32), vec!["a".into(), "b".into()]);
+        let varmap = VarMap::new();
+        Network::for_card(&card, VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu)).unwrap();
+        let tensors = varmap.data().lock().unwrap().iter().map(|(n, v)| (n.clone(), v.as_tensor().clone())).collect();
+        let model = TrainedModel::from_tensors(card, tensors, &Device::Cpu).unwrap();
+        let err = detect(&model, &RgbImage::new(8, 8), DetectOptions::default(), || 0.0).unwrap_err();
+        assert!(err.to_string().contains("faces"), "{err}");
     }
 }

@@ -23,6 +23,7 @@ pub mod op_operand;
 pub mod models;
 pub mod prediction;
 pub mod proposals;
+pub mod region_crop;
 pub mod roi_pool;
 pub mod trained_model;
 pub mod weights;

@@ -21,6 +21,14 @@ pub enum Task {
         /// Characters per code.
         length: usize,
     },
+    /// Finding faces: photos are letterboxed to `side` x `side` pixels and selective search
+    /// proposes regions on that image; `ModelCard::labels` is `[background, face]`. RCNN
+    /// (a ResNet-18 on each region's crop, resized to `ModelCard::input`) or Fast-RCNN (one
+    /// pass over the letterboxed photo, regions ROI-pooled), by `ModelCard::arch`.
+    Faces {
+        /// The letterboxed photo's side.
+        side: u32,
+    },
 }
 
 impl Task {
@@ -29,6 +37,7 @@ impl Task {
         match self {
             Task::Classify => "classify",
             Task::Captcha { .. } => "captcha",
+            Task::Faces { .. } => "faces",
         }
     }
 }
@@ -41,6 +50,10 @@ pub enum Arch {
     LeNet,
     /// The CIFAR variant of ResNet-18; `width` is the first stage's channel count (64 in the paper).
     ResNet18 { width: usize },
+    /// The tutorial's Fast-RCNN (stride-1 ResNet-shaped extractor, ROI pooling, label and
+    /// offset heads); `width` multiplies its channels (1: 4, 4, 8, 8).
+    #[serde(rename = "fast-rcnn")]
+    FastRcnn { width: usize },
 }
 
 impl fmt::Display for Arch {
@@ -48,6 +61,7 @@ impl fmt::Display for Arch {
         match self {
             Arch::LeNet => write!(f, "lenet"),
             Arch::ResNet18 { width } => write!(f, "resnet18 (width {width})"),
+            Arch::FastRcnn { width } => write!(f, "fast-rcnn (width {width})"),
         }
     }
 }
@@ -148,7 +162,7 @@ impl ModelCard {
     /// Number of outputs the network's last layer has.
     pub fn outputs(&self) -> usize {
         match self.task {
-            Task::Classify => self.labels.len(),
+            Task::Classify | Task::Faces { .. } => self.labels.len(),
             Task::Captcha { length } => length * self.labels.len(),
         }
     }
@@ -179,6 +193,16 @@ mod tests {
         assert!(json.contains(r#""task":{"kind":"classify"}"#), "{json}");
         assert!(json.contains(r#""arch":{"name":"resnet18","width":16}"#), "{json}");
         assert_eq!(serde_json::from_str::<ModelCard>(&json).unwrap(), card);
+    }
+
+    #[test]
+    fn face_cards_name_the_detector_and_the_letterbox_side() {
+        let card = ModelCard::new(Task::Faces { side: 256 }, Arch::FastRcnn { width: 1 }, InputSize::square(256), vec!["background".into(), "face".into()]);
+        let json = serde_json::to_string(&card).unwrap();
+        assert!(json.contains(r#""task":{"kind":"faces","side":256}"#), "{json}");
+        assert!(json.contains(r#""arch":{"name":"fast-rcnn","width":1}"#), "{json}");
+        assert_eq!(serde_json::from_str::<ModelCard>(&json).unwrap(), card);
+        assert_eq!(card.outputs(), 2);
     }
 
     #[test]

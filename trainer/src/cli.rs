@@ -157,6 +157,8 @@ pub enum TrainTask {
     Classify(TrainClassifyArgs),
     /// Captcha reading (ResNet-18 with one softmax per character).
     Captcha(TrainCaptchaArgs),
+    /// Face detection (Fast-RCNN or RCNN); prepares the regions first (resumable).
+    Faces(TrainFacesArgs),
 }
 
 /// `eval` per task.
@@ -166,6 +168,8 @@ pub enum EvalTask {
     Classify(EvalClassifyArgs),
     /// The code in each captcha image.
     Captcha(EvalCaptchaArgs),
+    /// The faces in each photo: boxes printed and drawn on a copy of the photo.
+    Faces(EvalFacesArgs),
 }
 
 /// `test` per task.
@@ -175,6 +179,8 @@ pub enum TestTask {
     Classify(TestClassifyArgs),
     /// Full-code and per-character accuracy on a folder of `<serial>-<CODE>` captchas.
     Captcha(TestCaptchaArgs),
+    /// Average precision at IoU 0.5, precision and recall of a face model on held-out photos.
+    Faces(TestFacesArgs),
 }
 
 /// Classification architectures.
@@ -198,9 +204,9 @@ pub struct TrainOptions {
     /// Stop after this many epochs without a better validation score.
     #[arg(long, default_value_t = 20)]
     pub patience: usize,
-    /// Mini-batch size.
-    #[arg(long, default_value_t = 100)]
-    pub batch_size: usize,
+    /// Mini-batch size [default: 100; Fast-RCNN: 50 photos, as the tutorial].
+    #[arg(long)]
+    pub batch_size: Option<usize>,
     /// Adam learning rate.
     #[arg(long, default_value_t = 1e-3)]
     pub lr: f64,
@@ -225,6 +231,149 @@ pub struct TrainOptions {
     /// Start afresh even though a checkpoint of an earlier run with this --out exists (it is replaced).
     #[arg(long)]
     pub restart: bool,
+}
+
+impl TrainOptions {
+    /// The batch size given, or the task's `default`; 0 is refused.
+    pub fn batch_size_or(&self, default: usize) -> anyhow::Result<usize> {
+        match self.batch_size.unwrap_or(default) {
+            0 => anyhow::bail!("--batch-size must be at least 1"),
+            n => Ok(n),
+        }
+    }
+}
+
+/// Face detectors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DetectorName {
+    /// One pass over the letterboxed photo, regions ROI-pooled, offsets regressed (SPEC 9).
+    FastRcnn,
+    /// Each region cropped, resized and classified by a ResNet-18 (SPEC 8).
+    Rcnn,
+}
+
+/// Where face data is: `--data DIR` with `bbox.csv` and `images/`, or `--csv` / `--images`.
+#[derive(Debug, Args, Clone)]
+pub struct FaceDataArgs {
+    /// Data folder holding `bbox.csv` (Name,width,height,xmin,ymin,xmax,ymax) and `images/`.
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// The box CSV [default: DATA/bbox.csv].
+    #[arg(long)]
+    pub csv: Option<PathBuf>,
+    /// The images folder [default: DATA/images].
+    #[arg(long)]
+    pub images: Option<PathBuf>,
+}
+
+impl FaceDataArgs {
+    /// The CSV and the images folder.
+    pub fn paths(&self) -> anyhow::Result<(PathBuf, PathBuf)> {
+        let pick = |given: &Option<PathBuf>, inside: &str| -> anyhow::Result<PathBuf> {
+            match (given, &self.data) {
+                (Some(p), _) => Ok(p.clone()),
+                (None, Some(d)) => Ok(d.join(inside)),
+                (None, None) => anyhow::bail!("give --data DIR (with bbox.csv and images/), or --csv and --images"),
+            }
+        };
+        Ok((pick(&self.csv, "bbox.csv")?, pick(&self.images, "images")?))
+    }
+}
+
+/// `ocellus train faces`.
+#[derive(Debug, Args)]
+pub struct TrainFacesArgs {
+    /// The photos and their boxes.
+    #[command(flatten)]
+    pub faces: FaceDataArgs,
+    /// The detector.
+    #[arg(long, value_enum, default_value_t = DetectorName::FastRcnn)]
+    pub arch: DetectorName,
+    /// Fast-RCNN: channel multiplier (1 is the tutorial's 4/4/8/8); RCNN: ResNet-18 base
+    /// channels [default: 1 for Fast-RCNN, 16 for RCNN].
+    #[arg(long)]
+    pub width: Option<usize>,
+    /// Photos are letterboxed to SIDE x SIDE for proposals and for Fast-RCNN.
+    #[arg(long, default_value_t = 256)]
+    pub side: u32,
+    /// Proposals per photo (the tutorial's 2,000).
+    #[arg(long, default_value_t = 2000)]
+    pub proposals: usize,
+    /// RCNN's crop size WxH.
+    #[arg(long, default_value = "32x32")]
+    pub crop: InputSize,
+    /// The prepared-regions cache [default: next to --out, NAME.regions.jsonl].
+    #[arg(long)]
+    pub cache: Option<PathBuf>,
+    /// Shared training options (--augment on flips photos left-right).
+    #[command(flatten)]
+    pub train: TrainOptions,
+}
+
+/// Detection settings for eval and test.
+#[derive(Debug, Args, Clone)]
+pub struct DetectArgs {
+    /// Face probability a region needs.
+    #[arg(long, default_value_t = 0.99)]
+    pub threshold: f32,
+    /// A face overlapping a better one by more than this IoU is dropped.
+    #[arg(long, default_value_t = 0.3)]
+    pub merge_iou: f32,
+    /// Proposals scored per photo.
+    #[arg(long, default_value_t = 2000)]
+    pub proposals: usize,
+}
+
+/// `ocellus eval faces`.
+#[derive(Debug, Args)]
+pub struct EvalFacesArgs {
+    /// A face model from `ocellus train faces`.
+    #[arg(long)]
+    pub model: PathBuf,
+    /// Detection settings.
+    #[command(flatten)]
+    pub detect: DetectArgs,
+    /// Folder for the photos with boxes drawn (PNG, named after each photo) [default: next to each photo, NAME.faces.png].
+    #[arg(long)]
+    pub draw: Option<PathBuf>,
+    /// One JSON object per photo instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// The photos.
+    #[arg(required = true)]
+    pub images: Vec<PathBuf>,
+}
+
+/// Which photos `test faces` measures on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FaceSplit {
+    /// The held-out test split of the model's training run (from its seed and limit).
+    Test,
+    /// Every photo in the CSV (for data the model never saw).
+    All,
+}
+
+/// `ocellus test faces`.
+#[derive(Debug, Args)]
+pub struct TestFacesArgs {
+    /// A face model from `ocellus train faces`.
+    #[arg(long)]
+    pub model: PathBuf,
+    /// The photos and their boxes.
+    #[command(flatten)]
+    pub faces: FaceDataArgs,
+    /// Which photos.
+    #[arg(long, value_enum, default_value_t = FaceSplit::Test)]
+    pub split: FaceSplit,
+    /// Measure on at most this many of them (the first by the split's order).
+    #[arg(long)]
+    pub limit: Option<usize>,
+    /// Detection settings.
+    #[command(flatten)]
+    pub detect: DetectArgs,
+    /// Print a JSON object last (ap50, precision, recall, images, ...).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// on / off.

@@ -40,11 +40,11 @@ fn prepare_faces_reports_bad_rows_and_resumes() {
     assert!(first.status.success(), "{stderr}");
     assert!(stderr.contains("bbox.csv:5") && stderr.contains("outside the 160x120 image"), "{stderr}");
     assert!(stderr.contains("bbox.csv:6") && stderr.contains("gone.png not found"), "{stderr}");
-    assert!(stdout.contains("prepared: 2 images"), "{stdout}");
+    assert!(stdout.contains("prepared: 2 photos"), "{stdout}");
 
     let second = ok(&["prepare", "faces", "--data", data, "--cache", cache_s]);
-    assert!(second.contains("resuming: 2 of 3 images"), "{second}");
-    assert!(second.contains("prepared: 3 images"), "{second}");
+    assert!(second.contains("resuming: 2 of 3 photos"), "{second}");
+    assert!(second.contains("prepared: 3 photos"), "{second}");
     // Every image found its face among the proposals: a face region with an offset per photo.
     let lines: Vec<serde_json::Value> = std::fs::read_to_string(&cache).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines.len(), 3);

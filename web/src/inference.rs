@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use candle_core::Device;
 use gloo_worker::{HandlerId, Worker, WorkerScope};
+use ocellus::face_detection::{detect, DetectOptions};
 use ocellus::forward_timing::time_forward;
 use ocellus::kernel_choice::{set_kernels, Kernels};
 use ocellus::proposals::{selective_search, Mode};
@@ -44,6 +45,20 @@ impl Inference {
                     Err(e) => Reply::Failed { slot, job, message: format!("{name}: {e}") },
                 }
             }
+            Request::DetectFaces { slot, job, name, image } => {
+                let Some(model) = self.models.get(&slot) else {
+                    return Reply::Failed { slot, job, message: "no model is loaded yet".into() };
+                };
+                let found = ocellus::image_input::decode_rgb(&image).and_then(|photo| {
+                    // The page thresholds itself: keep every scored region.
+                    let options = DetectOptions { threshold: f32::NEG_INFINITY, ..Default::default() };
+                    detect(model, &photo, options, now_ms).map(|d| (photo.dimensions(), d))
+                });
+                match found {
+                    Ok((size, d)) => Reply::FacesFound { slot, job, size, candidates: d.candidates, proposals_ms: d.proposals_ms, model_ms: d.model_ms },
+                    Err(e) => Reply::Failed { slot, job, message: format!("{name}: {e}") },
+                }
+            }
             Request::BenchProposals { name, image, runs } => match ocellus::image_input::decode_rgb(&image) {
                 Ok(img) => {
                     let mut boxes = 0;
@@ -79,6 +94,7 @@ impl Inference {
         let model = model.and_then(|m| match slot {
             Slot::Classify => m.expect_task(&Task::Classify),
             Slot::Captcha => m.expect_task(&Task::Captcha { length: 0 }),
+            Slot::Faces => m.expect_task(&Task::Faces { side: 0 }),
             Slot::Bench => Ok(m),
         });
         match model {
@@ -97,6 +113,7 @@ fn slot_of(task: &Task) -> Slot {
     match task {
         Task::Classify => Slot::Classify,
         Task::Captcha { .. } => Slot::Captcha,
+        Task::Faces { .. } => Slot::Faces,
     }
 }
 

@@ -1,5 +1,6 @@
 //! The messages between the page and its inference worker.
 
+use ocellus::boxes::merge::Scored;
 use ocellus::captcha_code::ReadCode;
 use ocellus::prediction::Prediction;
 use ocellus::kernel_choice::Kernels;
@@ -13,6 +14,8 @@ pub enum Slot {
     Classify,
     /// The captcha reader.
     Captcha,
+    /// The face detector.
+    Faces,
     /// A model timed by the benchmark mode (never used for answers).
     Bench,
 }
@@ -53,6 +56,17 @@ pub enum Request {
         /// The image's name, for messages.
         name: String,
         /// The encoded image.
+        image: Vec<u8>,
+    },
+    /// Find the faces in an encoded photo with the model in `slot`.
+    DetectFaces {
+        /// The section asking.
+        slot: Slot,
+        /// Echoed in the reply.
+        job: u64,
+        /// The photo's name, for messages.
+        name: String,
+        /// The encoded photo.
         image: Vec<u8>,
     },
     /// Time `runs` selective searches (fast mode, 2,000 boxes) on an encoded image.
@@ -117,6 +131,22 @@ pub enum Reply {
         /// Time spent decoding, preprocessing and running the model, in ms.
         ms: f64,
     },
+    /// The scored regions of one photo; the page thresholds and merges them itself, so that
+    /// its slider answers without running the model again.
+    FacesFound {
+        /// The section asking.
+        slot: Slot,
+        /// The request's job number.
+        job: u64,
+        /// The photo's size in pixels.
+        size: (u32, u32),
+        /// Every scored region, in the photo's pixels.
+        candidates: Vec<Scored>,
+        /// Milliseconds for selective search.
+        proposals_ms: f64,
+        /// Milliseconds for the model (all regions).
+        model_ms: f64,
+    },
     /// An image could not be answered.
     Failed {
         /// The section asking.
@@ -168,6 +198,7 @@ impl Reply {
             | Reply::LoadFailed { slot, .. }
             | Reply::Classified { slot, .. }
             | Reply::CodeRead { slot, .. }
+            | Reply::FacesFound { slot, .. }
             | Reply::Failed { slot, .. }
             | Reply::Benched { slot, .. } => *slot,
             Reply::ProposalsTimed { .. } => Slot::Bench,
@@ -190,6 +221,14 @@ mod tests {
             Reply::Classified { slot: Slot::Classify, job: 2, top: vec![Prediction { label: "cat".into(), probability: 0.5 }], ms: 1.5 },
             Reply::Benched { slot: Slot::Bench, ms: vec![1.0, 2.0] },
             Reply::CodeRead { slot: Slot::Captcha, job: 4, read: ReadCode { code: "8ca6".into(), confidence: vec![0.9; 4] }, ms: 2.0 },
+            Reply::FacesFound {
+                slot: Slot::Faces,
+                job: 5,
+                size: (640, 480),
+                candidates: vec![Scored { bounds: ocellus::boxes::BoxXyxy { x0: 1.0, y0: 2.0, x1: 30.5, y1: 40.0 }, score: 0.995 }],
+                proposals_ms: 800.0,
+                model_ms: 300.0,
+            },
         ];
         for reply in replies {
             let bytes = bincode::serialize(&reply).unwrap();

@@ -5,7 +5,7 @@
 use super::BoxXyxy;
 
 /// A box with the model's confidence in it.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Scored {
     /// The box.
     pub bounds: BoxXyxy,

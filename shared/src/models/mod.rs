@@ -27,6 +27,8 @@ pub enum Network {
     LeNet(LeNet),
     /// See [`ResNet18`].
     ResNet18(ResNet18),
+    /// See [`FastRcnn`]; it scores regions, so [`Network::forward_t`] does not apply.
+    FastRcnn(FastRcnn),
 }
 
 impl Network {
@@ -41,6 +43,11 @@ impl Network {
         let columns = match card.task {
             Task::Classify => 1,
             Task::Captcha { length } => length,
+            Task::Faces { .. } => match card.arch {
+                Arch::FastRcnn { width } => return Ok(Network::FastRcnn(FastRcnn::new(width, vb)?)),
+                Arch::ResNet18 { .. } => 1,
+                Arch::LeNet => candle_core::bail!("face models are RCNN (ResNet-18) or Fast-RCNN"),
+            },
         };
         Self::build_with_columns(card.arch, card.input, card.outputs(), columns, vb)
     }
@@ -50,6 +57,7 @@ impl Network {
             Arch::LeNet if columns == 1 => Network::LeNet(LeNet::new(input, outputs, vb)?),
             Arch::LeNet => candle_core::bail!("LeNet has no per-character head: captcha models are ResNet-18"),
             Arch::ResNet18 { width } => Network::ResNet18(ResNet18::new(width, outputs, columns, vb)?),
+            Arch::FastRcnn { .. } => candle_core::bail!("Fast-RCNN is a face detector: its card's task must be faces"),
         })
     }
 
@@ -58,6 +66,7 @@ impl Network {
         match self {
             Network::LeNet(m) => m.forward_t(xs, train),
             Network::ResNet18(m) => m.forward_t(xs, train),
+            Network::FastRcnn(_) => candle_core::bail!("Fast-RCNN scores regions of an image, not whole images"),
         }
     }
 }

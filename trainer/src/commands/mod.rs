@@ -4,6 +4,7 @@ mod bench;
 mod bench_step;
 mod eval_captcha;
 mod eval_classify;
+mod eval_faces;
 mod generate_captcha;
 mod model_file;
 mod prepare_classify;
@@ -12,8 +13,10 @@ mod proposals;
 mod skipped_report;
 mod test_captcha;
 mod test_classify;
+mod test_faces;
 mod train_captcha;
 mod train_classify;
+mod train_faces;
 mod train_run;
 
 use anyhow::Result;
@@ -31,10 +34,13 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Prepare(PrepareTask::Faces(args)) => prepare_faces::run(args),
         Command::Train(TrainTask::Classify(args)) => train_classify::run(args),
         Command::Train(TrainTask::Captcha(args)) => train_captcha::run(args),
+        Command::Train(TrainTask::Faces(args)) => train_faces::run(args),
         Command::Eval(EvalTask::Classify(args)) => eval_classify::run(args),
         Command::Eval(EvalTask::Captcha(args)) => eval_captcha::run(args),
+        Command::Eval(EvalTask::Faces(args)) => eval_faces::run(args),
         Command::Test(TestTask::Classify(args)) => test_classify::run(args),
         Command::Test(TestTask::Captcha(args)) => test_captcha::run(args),
+        Command::Test(TestTask::Faces(args)) => test_faces::run(args),
         Command::Captcha(CaptchaCommand::Generate(args)) => generate_captcha::run(args),
         Command::Proposals(args) => proposals::run(args),
         Command::Bench(args) => bench::run(args),

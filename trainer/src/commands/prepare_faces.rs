@@ -3,6 +3,8 @@
 //! picks faces and background among them with their offsets; the result goes to a cache file
 //! image by image, so training never recomputes proposals and an interrupted run resumes.
 
+use std::path::Path;
+
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use ocellus::boxes::letterbox::Letterbox;
@@ -45,6 +47,36 @@ fn sample(photo: &AnnotatedImage, side: u32, proposals: usize) -> std::result::R
     })
 }
 
+/// Prepares the regions of `photos` into the cache at `cache` (those already there are kept),
+/// reporting unreadable photos; returns every record the cache holds.
+pub fn prepare_photos(photos: &[&AnnotatedImage], cache_path: &Path, side: u32, proposals: usize) -> Result<Vec<ImageSamples>> {
+    let mut cache = SampleCache::open(cache_path)?;
+    let todo: Vec<&AnnotatedImage> = photos.iter().copied().filter(|p| !p.path.file_name().is_some_and(|n| cache.has(&n.to_string_lossy()))).collect();
+    if !cache.is_empty() {
+        println!("resuming: {} of {} photos already in {}", photos.len() - todo.len(), photos.len(), cache_path.display());
+    }
+    let bar = if std::io::IsTerminal::is_terminal(&std::io::stderr()) { ProgressBar::new(todo.len() as u64) } else { ProgressBar::hidden() };
+    bar.set_style(ProgressStyle::with_template("proposals {bar:40} {pos}/{len} photos, {eta} left").expect("template"));
+    let mut skipped = Vec::new();
+    for chunk in todo.chunks(CHUNK) {
+        let results: Vec<_> = chunk.par_iter().map(|p| sample(p, side, proposals)).collect();
+        for r in results {
+            match r {
+                Ok(s) => cache.append(&s).with_context(|| format!("{}: cannot append", cache_path.display()))?,
+                Err(s) => skipped.push(s),
+            }
+            bar.inc(1);
+        }
+    }
+    bar.finish_and_clear();
+    skipped_report::print("preparing regions", &skipped);
+    let all = SampleCache::read_all(cache_path)?;
+    let faces: usize = all.iter().map(|s| s.labels.iter().filter(|&&l| l == 1).count()).sum();
+    let regions: usize = all.iter().map(|s| s.labels.len()).sum();
+    println!("prepared: {} photos, {regions} regions ({faces} faces, {} background) in {}", all.len(), regions - faces, cache_path.display());
+    Ok(all)
+}
+
 /// Runs the command.
 pub fn run(args: PrepareFacesArgs) -> Result<()> {
     let csv = args.csv.clone().unwrap_or_else(|| args.data.join("bbox.csv"));
@@ -53,29 +85,5 @@ pub fn run(args: PrepareFacesArgs) -> Result<()> {
     println!("data: {} images with {} face boxes in {}", data.images.len(), data.boxes, csv.display());
     skipped_report::print("reading the boxes", &data.skipped);
     let photos: Vec<&AnnotatedImage> = data.images.iter().take(args.limit.unwrap_or(usize::MAX)).collect();
-    let mut cache = SampleCache::open(&args.cache)?;
-    let todo: Vec<&AnnotatedImage> = photos.iter().copied().filter(|p| !p.path.file_name().is_some_and(|n| cache.has(&n.to_string_lossy()))).collect();
-    if !cache.is_empty() {
-        println!("resuming: {} of {} images already in {}", photos.len() - todo.len(), photos.len(), args.cache.display());
-    }
-    let bar = if std::io::IsTerminal::is_terminal(&std::io::stderr()) { ProgressBar::new(todo.len() as u64) } else { ProgressBar::hidden() };
-    bar.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} images, {eta} left").expect("template"));
-    let mut skipped = Vec::new();
-    for chunk in todo.chunks(CHUNK) {
-        let results: Vec<_> = chunk.par_iter().map(|p| sample(p, args.side, args.proposals)).collect();
-        for r in results {
-            match r {
-                Ok(s) => cache.append(&s).with_context(|| format!("{}: cannot append", args.cache.display()))?,
-                Err(s) => skipped.push(s),
-            }
-            bar.inc(1);
-        }
-    }
-    bar.finish_and_clear();
-    skipped_report::print("preparing regions", &skipped);
-    let all = SampleCache::read_all(&args.cache)?;
-    let faces: usize = all.iter().map(|s| s.labels.iter().filter(|&&l| l == 1).count()).sum();
-    let regions: usize = all.iter().map(|s| s.labels.len()).sum();
-    println!("prepared: {} images, {regions} regions ({faces} faces, {} background) in {}", all.len(), regions - faces, args.cache.display());
-    Ok(())
+    prepare_photos(&photos, &args.cache, args.side, args.proposals).map(|_| ())
 }

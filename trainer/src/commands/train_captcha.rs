@@ -1,23 +1,20 @@
 //! `ocellus train captcha`: read `<serial>-<CODE>` captchas, train the ResNet-18 with one
 //! softmax per character (the same loop as classification), test, and write the model.
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 use ocellus::captcha_code::Alphabet;
 use ocellus::{Arch, ModelCard, Task};
 
 use super::prepare_classify::prepare_catalog;
 use super::train_run::{train_and_record, MetricKeys};
-use crate::cli::{Toggle, TrainCaptchaArgs};
+use crate::cli::{TrainOptions, Toggle, TrainCaptchaArgs};
 use crate::dataset::augment::Augment;
 use crate::dataset::captcha_layout::scan;
-use crate::training::CodeReading;
+use crate::training::{CodeReading, ImageLesson};
 
 /// Runs the command.
 pub fn run(args: TrainCaptchaArgs) -> Result<()> {
-    let opts = &args.train;
-    if opts.batch_size == 0 {
-        bail!("--batch-size must be at least 1");
-    }
+    let opts = &TrainOptions { batch_size: Some(args.train.batch_size_or(100)?), ..args.train.clone() };
     let device = crate::device::open(&opts.device)?;
     let alphabet = args.alphabet.as_deref().map(Alphabet::new);
     let (catalog, shape) = scan(&args.data, args.length, alphabet.as_ref())?;
@@ -27,5 +24,6 @@ pub fn run(args: TrainCaptchaArgs) -> Result<()> {
     let objective = CodeReading { length: shape.length, symbols: shape.alphabet.len() };
     let keys = MetricKeys { val: "val_code", train: "train_code", test: &["test_code", "test_char"], shown: &["code", "char"] };
     let augment = (opts.augment == Toggle::On).then_some(Augment::CAPTCHA);
-    train_and_record(card, &prepared, &args.data, &objective, augment, &keys, opts, &device)
+    let lesson = ImageLesson { set: &prepared.set, objective: &objective, augment };
+    train_and_record(card, &lesson, &prepared.split, &args.data, &keys, opts, &device)
 }

@@ -8,10 +8,9 @@ use anyhow::{bail, Result};
 use candle_core::Device;
 use ocellus::{weights, ModelCard, TrainedModel, TrainingFacts};
 
-use super::prepare_classify::Prepared;
 use crate::cli::TrainOptions;
-use crate::dataset::augment::Augment;
-use crate::training::{evaluate, fit, FitOptions, Objective, RunFiles, Trainee};
+use crate::dataset::split::Split;
+use crate::training::{evaluate, fit, FitOptions, Lesson, RunFiles, Trainee};
 
 /// How a task names its metrics in the model card.
 pub struct MetricKeys {
@@ -27,24 +26,15 @@ pub struct MetricKeys {
 
 /// Trains `card` on `prepared`, then tests and records; returns without saving facts when the
 /// run was interrupted (its checkpoint lets `--resume` continue).
-pub fn train_and_record(
-    card: ModelCard,
-    prepared: &Prepared,
-    data: &Path,
-    objective: &dyn Objective,
-    augment: Option<Augment>,
-    keys: &MetricKeys,
-    opts: &TrainOptions,
-    device: &Device,
-) -> Result<()> {
-    let (set, parts) = (&prepared.set, &prepared.split);
+pub fn train_and_record(card: ModelCard, lesson: &dyn Lesson, parts: &Split, data: &Path, keys: &MetricKeys, opts: &TrainOptions, device: &Device) -> Result<()> {
+    let augment = lesson.augment();
     let mut trainee = Trainee::new(card, device, opts.seed)?;
     println!("model: {} with {} parameters, input {}", trainee.card.arch, trainee.parameter_count(), trainee.card.input);
     let files = RunFiles::for_weights(&opts.out);
     let fit_opts = FitOptions {
         epochs: opts.epochs,
         patience: opts.patience,
-        batch_size: opts.batch_size,
+        batch_size: opts.batch_size_or(100)?,
         lr: opts.lr,
         cosine: opts.cosine,
         seed: opts.seed,
@@ -53,7 +43,7 @@ pub fn train_and_record(
         restart: opts.restart,
         progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
     };
-    let outcome = fit(&mut trainee, set, &parts.train, &parts.val, objective, &fit_opts, &files)?;
+    let outcome = fit(&mut trainee, lesson, &parts.train, &parts.val, &fit_opts, &files)?;
     if outcome.interrupted {
         return Ok(());
     }
@@ -65,12 +55,11 @@ pub fn train_and_record(
     let best = TrainedModel::from_tensors(best_card, tensors.clone(), device)?;
     let mut metrics = BTreeMap::from([(keys.val.to_string(), best_val)]);
     if !parts.test.is_empty() {
-        let t = evaluate(&best.network, set, &parts.test, objective, opts.batch_size, device)?;
-        let shown: Vec<String> =
-            keys.shown.iter().enumerate().map(|(i, n)| format!("{n} {:.2}%", t.metric(i) * 100.0)).collect();
+        let t = lesson.metrics(&evaluate(&best.network, lesson, &parts.test, fit_opts.batch_size, device)?);
+        let shown: Vec<String> = keys.shown.iter().zip(&t).map(|(n, v)| format!("{n} {:.2}%", v * 100.0)).collect();
         println!("test: {} on {} images (best epoch {best_epoch})", shown.join("  "), parts.test.len());
-        for (i, key) in keys.test.iter().enumerate() {
-            metrics.insert(key.to_string(), t.metric(i));
+        for (key, v) in keys.test.iter().zip(&t) {
+            metrics.insert(key.to_string(), *v);
         }
     }
     let history = &outcome.history;

@@ -77,6 +77,20 @@ impl ImageSet {
         (set, skipped)
     }
 
+    /// A set of already decoded pixels (each `size.rgb_len()` bytes) with targets and sources.
+    pub fn from_pixels(size: InputSize, items: Vec<(Vec<u8>, Vec<u32>, Source)>) -> ImageSet {
+        let targets_per_sample = items.first().map_or(1, |(_, t, _)| t.len());
+        let mut set = ImageSet { size, targets_per_sample, pixels: Vec::new(), targets: Vec::new(), sources: Vec::new(), origin: Vec::new() };
+        for (k, (pixels, targets, source)) in items.into_iter().enumerate() {
+            assert_eq!(pixels.len(), size.rgb_len(), "pixels do not match {size}");
+            set.pixels.extend(pixels);
+            set.targets.extend(targets);
+            set.sources.push(source);
+            set.origin.push(k);
+        }
+        set
+    }
+
     /// Number of images.
     pub fn len(&self) -> usize {
         self.sources.len()

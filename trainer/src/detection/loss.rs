@@ -24,17 +24,26 @@ fn indices_of(labels: &[u32], label: u32, device: &candle_core::Device) -> Resul
     Tensor::from_vec(idx, n, device).map(Some)
 }
 
+/// CE(faces) + CE(background) over (R, 2) logits and (R,) u32 labels; a part with no
+/// regions adds nothing. RCNN's crops are scored by this alone.
+pub fn split_cross_entropy(logits: &Tensor, labels: &Tensor) -> Result<Tensor> {
+    let values = labels.to_vec1::<u32>()?;
+    let device = logits.device();
+    let mut total = Tensor::zeros((), logits.dtype(), device)?;
+    for label in [1u32, 0] {
+        if let Some(idx) = indices_of(&values, label, device)? {
+            let part = cross_entropy(&logits.index_select(&idx, 0)?, &labels.index_select(&idx, 0)?)?;
+            total = (total + part)?;
+        }
+    }
+    Ok(total)
+}
+
 /// CE(faces) + CE(background) + MSE(face offsets); a part with no regions adds nothing.
 pub fn split_loss(logits: &Tensor, offsets: &Tensor, truth: &RegionTargets) -> Result<Tensor> {
     let labels = truth.labels.to_vec1::<u32>()?;
     let device = logits.device();
-    let mut total = Tensor::zeros((), logits.dtype(), device)?;
-    for label in [1u32, 0] {
-        if let Some(idx) = indices_of(&labels, label, device)? {
-            let part = cross_entropy(&logits.index_select(&idx, 0)?, &truth.labels.index_select(&idx, 0)?)?;
-            total = (total + part)?;
-        }
-    }
+    let mut total = split_cross_entropy(logits, &truth.labels)?;
     if let Some(idx) = indices_of(&labels, 1, device)? {
         total = (total + mse(&offsets.index_select(&idx, 0)?, &truth.offsets.index_select(&idx, 0)?)?)?;
     }

@@ -1,6 +1,11 @@
 //! Face detection training: choosing training regions from proposals (RCNN and Fast-RCNN
-//! share the rule), caching them on disk, and Fast-RCNN's split loss and metrics.
+//! share the rule), caching them on disk, the photos in memory and their split, and the
+//! lessons: Fast-RCNN's regions with the split loss, RCNN's crops.
 
+pub mod average_precision;
+pub mod crop_lesson;
 pub mod loss;
+pub mod photo_set;
+pub mod region_lesson;
 pub mod sample_cache;
 pub mod sampling;

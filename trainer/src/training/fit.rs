@@ -13,10 +13,9 @@ use rand::SeedableRng;
 use super::adam::Adam;
 use super::checkpoint::{self, RunConfig, TrainState};
 use super::history::{self, EpochRecord};
-use super::{interrupt, plot, Objective, RunFiles, Tally, Trainee};
+use super::{interrupt, plot, Lesson, RunFiles, Tally, Trainee};
 use crate::dataset::augment::Augment;
 use crate::dataset::split::permutation;
-use crate::dataset::ImageSet;
 use crate::device::explain;
 
 /// How to train.
@@ -63,21 +62,12 @@ fn mix(seed: u64, epoch: usize, batch: usize) -> u64 {
     z ^ (z >> 31)
 }
 
-/// Scores `network` in evaluation mode on the images `indices` of `set`.
-pub fn evaluate(
-    network: &Network,
-    set: &ImageSet,
-    indices: &[usize],
-    objective: &dyn Objective,
-    batch_size: usize,
-    device: &Device,
-) -> Result<Tally> {
+/// Scores `network` in evaluation mode on the examples `indices` of `lesson`.
+pub fn evaluate(network: &Network, lesson: &dyn Lesson, indices: &[usize], batch_size: usize, device: &Device) -> Result<Tally> {
     let mut tally = Tally::default();
     for chunk in indices.chunks(batch_size.max(1)) {
-        let (x, y) = set.batch::<StdRng>(chunk, None, device)?;
-        let logits = network.forward_t(&x, false).map_err(|e| explain(e, batch_size))?;
-        let loss = objective.loss(&logits, &y)?.to_scalar::<f32>()? as f64;
-        tally.add(loss, chunk.len(), &objective.hits(&logits, &y)?);
+        let out = lesson.batch(network, chunk, false, None, device).map_err(|e| explain(e, batch_size))?;
+        tally.add(out.loss.to_scalar::<f32>()? as f64, chunk.len(), &out.hits);
     }
     Ok(tally)
 }
@@ -86,14 +76,13 @@ fn percent(v: f64) -> String {
     format!("{:.2}%", v * 100.0)
 }
 
-/// Trains `trainee` on `train` and chooses the best epoch on `val`, writing the best
-/// weights, the checkpoint, the history and the plot to `files`.
+/// Trains `trainee` on the examples `train` of `lesson` and chooses the best epoch on `val`,
+/// writing the best weights, the checkpoint, the history and the plot to `files`.
 pub fn fit(
     trainee: &mut Trainee,
-    set: &ImageSet,
+    lesson: &dyn Lesson,
     train: &[usize],
     val: &[usize],
-    objective: &dyn Objective,
     opts: &FitOptions,
     files: &RunFiles,
 ) -> Result<FitOutcome> {
@@ -154,7 +143,7 @@ pub fn fit(
         );
     }
     interrupt::install();
-    let names = objective.metric_names();
+    let names = lesson.metric_names();
     let device = trainee.device.clone();
     let batches = train.len().div_ceil(opts.batch_size);
     while state.epoch < opts.epochs && state.stale < opts.patience {
@@ -181,24 +170,22 @@ pub fn fit(
                 .collect();
             let mut rng = StdRng::seed_from_u64(mix(opts.seed, epoch, b));
             ocellus::models::dropout::seed(mix(opts.seed ^ 0xd0, epoch, b));
-            let aug = opts.augment.as_ref().map(|a| (a, &mut rng));
-            let (x, y) = set.batch(&chunk, aug, &device)?;
-            let logits = trainee.network.forward_t(&x, true).map_err(|e| explain(e, opts.batch_size))?;
-            let loss = objective.loss(&logits, &y)?;
+            let out = lesson.batch(&trainee.network, &chunk, true, Some(&mut rng), &device).map_err(|e| explain(e, opts.batch_size))?;
+            let loss = out.loss;
             let grads = loss.backward().map_err(|e| explain(e, opts.batch_size))?;
             adam.step(&grads)?;
             let loss_value = loss.to_scalar::<f32>()? as f64;
             if !loss_value.is_finite() {
                 bail!("the loss became {loss_value} at epoch {}, batch {b}: try a smaller --lr", epoch + 1);
             }
-            state.partial.add(loss_value, chunk.len(), &objective.hits(&logits, &y)?);
+            state.partial.add(loss_value, chunk.len(), &out.hits);
             seen_now += chunk.len();
             bar.inc(1);
             bar.set_message(format!(
                 "loss {:.4}  {} {}  {:.0} img/s",
                 state.partial.loss(),
                 names[0],
-                percent(state.partial.metric(0)),
+                percent(lesson.metrics(&state.partial)[0]),
                 seen_now as f64 / started.elapsed().as_secs_f64()
             ));
             state.batch = b + 1;
@@ -217,17 +204,17 @@ pub fn fit(
         }
         bar.finish_and_clear();
         let seconds = started.elapsed().as_secs_f64();
-        let val_tally = evaluate(&trainee.network, set, val, objective, opts.batch_size, &device)?;
+        let val_tally = evaluate(&trainee.network, lesson, val, opts.batch_size, &device)?;
         let record = EpochRecord {
             epoch: epoch + 1,
             lr: adam.lr,
             train_loss: state.partial.loss(),
-            train: state.partial.metrics(),
+            train: lesson.metrics(&state.partial),
             val_loss: val_tally.loss(),
-            val: val_tally.metrics(),
+            val: lesson.metrics(&val_tally),
             seconds,
         };
-        let score = val_tally.metric(0);
+        let score = record.val[0];
         let improved = state.best.is_none_or(|(best, _)| score > best);
         if improved {
             state.best = Some((score, epoch + 1));

@@ -7,6 +7,7 @@ pub mod code_reading;
 pub mod fit;
 pub mod history;
 pub mod interrupt;
+pub mod lesson;
 pub mod objective;
 pub mod plot;
 pub mod run_files;
@@ -15,6 +16,7 @@ pub mod trainee;
 
 pub use fit::{fit, evaluate, FitOptions, FitOutcome};
 pub use code_reading::CodeReading;
+pub use lesson::{BatchOutcome, ImageLesson, Lesson};
 pub use objective::{Classification, Objective};
 pub use run_files::RunFiles;
 pub use tally::Tally;

@@ -3,6 +3,8 @@
 use candle_core::{Result, Tensor};
 use ocellus::prediction::top_k_indices;
 
+use super::Tally;
+
 /// A task's loss and metrics. The first metric is the one early stopping watches.
 pub trait Objective {
     /// Metric names, as they appear in the history file.
@@ -11,6 +13,10 @@ pub trait Objective {
     fn loss(&self, logits: &Tensor, targets: &Tensor) -> Result<Tensor>;
     /// (hits, total) for each metric of a batch.
     fn hits(&self, logits: &Tensor, targets: &Tensor) -> Result<Vec<(f64, f64)>>;
+    /// The metrics of an epoch's summed hits (by default each hits / total).
+    fn metrics(&self, tally: &Tally) -> Vec<f64> {
+        tally.metrics()
+    }
 }
 
 /// Single-label classification: cross-entropy loss, top-1 and top-3 accuracy.

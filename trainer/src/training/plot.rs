@@ -9,8 +9,8 @@ use plotters::style::FontStyle;
 
 use super::history::EpochRecord;
 
-/// The bundled font (Liberation Sans, SIL OFL 1.1): plots need no system fonts.
-const FONT: &[u8] = include_bytes!("../../../static/fonts/LiberationSans-Regular.ttf");
+/// The bundled font (Liberation Sans, SIL OFL 1.1): plots and drawn labels need no system fonts.
+pub const FONT: &[u8] = include_bytes!("../../../static/fonts/LiberationSans-Regular.ttf");
 
 fn register_font() {
     static ONCE: Once = Once::new();

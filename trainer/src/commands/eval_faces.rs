@@ -1,0 +1,100 @@
+//! `ocellus eval faces`: the faces in each photo, printed (or as JSON) and drawn with their
+//! scores on a copy of the photo saved as PNG.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use ab_glyph::{FontRef, PxScale};
+use anyhow::{bail, Context, Result};
+use candle_core::Device;
+use image::{Rgb, RgbImage};
+use imageproc::drawing::{draw_hollow_rect_mut, draw_text_mut};
+use imageproc::rect::Rect;
+use ocellus::boxes::merge::Scored;
+use ocellus::face_detection::{detect, DetectOptions, Detections};
+use ocellus::image_input::decode_rgb;
+use ocellus::Task;
+use serde_json::json;
+
+use super::model_file::load_model;
+use crate::cli::{DetectArgs, EvalFacesArgs};
+
+/// The detection options the command line gives.
+pub fn detect_options(args: &DetectArgs) -> DetectOptions {
+    DetectOptions { threshold: args.threshold, merge_iou: args.merge_iou, proposals: args.proposals }
+}
+
+/// A copy of `photo` with each face's box (3 pixels wide) and score drawn on it.
+fn draw(photo: &RgbImage, faces: &[Scored]) -> Result<RgbImage> {
+    let font = FontRef::try_from_slice(crate::training::plot::FONT).context("the bundled font")?;
+    let mut canvas = photo.clone();
+    let green = Rgb([40, 230, 60]);
+    for f in faces {
+        let (x, y) = (f.bounds.x0.round() as i32, f.bounds.y0.round() as i32);
+        let (w, h) = (f.bounds.width().round().max(1.0) as u32, f.bounds.height().round().max(1.0) as u32);
+        for grow in 0..3 {
+            draw_hollow_rect_mut(&mut canvas, Rect::at(x - grow, y - grow).of_size(w + 2 * grow as u32, h + 2 * grow as u32), green);
+        }
+        draw_text_mut(&mut canvas, green, x, (y - 16).max(0), PxScale::from(14.0), &font, &format!("{:.3}", f.score));
+    }
+    Ok(canvas)
+}
+
+/// Where the drawing of `photo` goes.
+fn drawing_path(photo: &Path, folder: Option<&Path>) -> PathBuf {
+    let stem = photo.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "photo".into());
+    match folder {
+        Some(dir) => dir.join(format!("{stem}.faces.png")),
+        None => photo.with_file_name(format!("{stem}.faces.png")),
+    }
+}
+
+/// Detects the faces in one photo and draws them.
+fn one(model: &ocellus::TrainedModel, path: &Path, options: DetectOptions, folder: Option<&Path>) -> Result<(Detections, PathBuf, f64)> {
+    let start = Instant::now();
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let photo = decode_rgb(&bytes)?;
+    let epoch = Instant::now();
+    let found = detect(model, &photo, options, || epoch.elapsed().as_secs_f64() * 1000.0)?;
+    let ms = start.elapsed().as_secs_f64() * 1000.0;
+    let out = drawing_path(path, folder);
+    let mut png = std::io::Cursor::new(Vec::new());
+    draw(&photo, &found.faces)?.write_to(&mut png, image::ImageFormat::Png)?;
+    crate::atomic_file::write(&out, png.get_ref()).with_context(|| format!("cannot write {}", out.display()))?;
+    Ok((found, out, ms))
+}
+
+/// Runs the command.
+pub fn run(args: EvalFacesArgs) -> Result<()> {
+    let model = load_model(&args.model, &Task::Faces { side: 0 }, &Device::Cpu)?;
+    if let Some(dir) = &args.draw {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let options = detect_options(&args.detect);
+    let mut failed = 0;
+    for path in &args.images {
+        match one(&model, path, options, args.draw.as_deref()) {
+            Ok((found, out, ms)) if args.json => {
+                let faces: Vec<_> = found.faces.iter().map(|f| json!({ "box": [f.bounds.x0, f.bounds.y0, f.bounds.x1, f.bounds.y1], "score": f.score })).collect();
+                println!(
+                    "{}",
+                    json!({ "image": path.display().to_string(), "faces": faces, "drawn": out.display().to_string(), "proposals_ms": found.proposals_ms, "model_ms": found.model_ms, "ms": ms })
+                );
+            }
+            Ok((found, out, ms)) => {
+                println!("{}: {} face(s) in {ms:.0} ms (proposals {:.0} ms, model {:.0} ms), drawn on {}", path.display(), found.faces.len(), found.proposals_ms, found.model_ms, out.display());
+                for f in &found.faces {
+                    println!("  face {:.3} at x0 {:.0} y0 {:.0} x1 {:.0} y1 {:.0}", f.score, f.bounds.x0, f.bounds.y0, f.bounds.x1, f.bounds.y1);
+                }
+            }
+            Err(e) => {
+                failed += 1;
+                eprintln!("error: {}: {e:#}", path.display());
+            }
+        }
+    }
+    if failed > 0 {
+        bail!("{failed} of {} photo(s) could not be read", args.images.len());
+    }
+    Ok(())
+}

@@ -1,0 +1,115 @@
+//! `ocellus test faces`: a face model's detection quality on held-out photos, as the field
+//! measures it: average precision at IoU 0.5 (VOC, all-point), and precision and recall at the
+//! model's threshold, with the mean time per photo.
+
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use ocellus::face_detection::{detect, DetectOptions};
+use ocellus::image_input::decode_rgb;
+use ocellus::Task;
+use serde_json::json;
+
+use super::eval_faces::detect_options;
+use super::model_file::load_model;
+use super::skipped_report;
+use crate::cli::{FaceSplit, TestFacesArgs};
+use crate::dataset::face_boxes;
+use crate::dataset::Skipped;
+use crate::detection::average_precision::{quality, PhotoResult};
+use crate::detection::photo_set::split_photos;
+
+/// Runs the command.
+pub fn run(args: TestFacesArgs) -> Result<()> {
+    let model = load_model(&args.model, &Task::Faces { side: 0 }, &candle_core::Device::Cpu)?;
+    let (csv, images) = args.faces.paths()?;
+    let data = face_boxes::read(&csv, &images)?;
+    skipped_report::print("reading the boxes", &data.skipped);
+    let mut chosen: Vec<usize> = match args.split {
+        FaceSplit::All => (0..data.images.len()).collect(),
+        FaceSplit::Test => {
+            let Some(facts) = &model.card.training else {
+                bail!("{} does not say how it was trained, so its test split is unknown: use --split all on photos it never saw", args.model.display());
+            };
+            split_photos(data.images.len(), facts.limit, facts.seed).test
+        }
+    };
+    chosen.sort_unstable();
+    chosen.truncate(args.limit.unwrap_or(usize::MAX));
+    if chosen.is_empty() {
+        bail!("no photos to test on in {}", csv.display());
+    }
+    let options = detect_options(&args.detect);
+    // Every merged detection is kept for the precision-recall curve; the threshold is applied
+    // afterwards for precision and recall (score-ordered merging commutes with it).
+    let all = DetectOptions { threshold: f32::NEG_INFINITY, ..options };
+    let bar = if std::io::IsTerminal::is_terminal(&std::io::stderr()) { ProgressBar::new(chosen.len() as u64) } else { ProgressBar::hidden() };
+    bar.set_style(ProgressStyle::with_template("detecting {bar:30} {pos}/{len} photos, {eta} left").expect("template"));
+    let (mut results, mut skipped) = (Vec::new(), Vec::new());
+    let (mut total_ms, mut proposals_ms, mut model_ms) = (0.0, 0.0, 0.0);
+    for &i in &chosen {
+        let photo = &data.images[i];
+        let start = Instant::now();
+        let found = std::fs::read(&photo.path)
+            .with_context(|| format!("cannot read {}", photo.path.display()))
+            .and_then(|bytes| Ok(decode_rgb(&bytes)?))
+            .and_then(|img| {
+                let epoch = Instant::now();
+                Ok(detect(&model, &img, all, || epoch.elapsed().as_secs_f64() * 1000.0)?)
+            });
+        bar.inc(1);
+        match found {
+            Ok(d) => {
+                total_ms += start.elapsed().as_secs_f64() * 1000.0;
+                proposals_ms += d.proposals_ms;
+                model_ms += d.model_ms;
+                results.push(PhotoResult { found: d.faces, truth: photo.boxes.clone() });
+            }
+            Err(e) => skipped.push(Skipped { what: photo.path.display().to_string(), reason: format!("{e:#}") }),
+        }
+    }
+    bar.finish_and_clear();
+    skipped_report::print("detecting", &skipped);
+    if results.is_empty() {
+        bail!("none of the {} photos could be read", chosen.len());
+    }
+    let n = results.len() as f64;
+    let curve = quality(&results, 0.5, f32::NEG_INFINITY);
+    let at = quality(&results, 0.5, options.threshold);
+    println!("model: {} ({}), {} photos with {} faces ({} split)", args.model.display(), model.card.arch, results.len(), curve.faces, if args.split == FaceSplit::Test { "test" } else { "every" });
+    println!("AP@0.5: {:.2}%", curve.average_precision * 100.0);
+    println!(
+        "at threshold {}: precision {:.2}% ({} of {} detections), recall {:.2}% ({} of {} faces)",
+        options.threshold,
+        at.precision * 100.0,
+        at.true_positives,
+        at.detections,
+        at.recall * 100.0,
+        at.true_positives,
+        at.faces
+    );
+    println!("time per photo: {:.0} ms (proposals {:.0} ms, model {:.0} ms)", total_ms / n, proposals_ms / n, model_ms / n);
+    if args.json {
+        println!(
+            "{}",
+            json!({
+                "model": args.model.display().to_string(),
+                "arch": model.card.arch.to_string(),
+                "images": results.len(),
+                "faces": curve.faces,
+                "ap50": curve.average_precision,
+                "precision": at.precision,
+                "recall": at.recall,
+                "threshold": options.threshold,
+                "detections": at.detections,
+                "true_positives": at.true_positives,
+                "ms_per_image": total_ms / n,
+                "proposals_ms": proposals_ms / n,
+                "model_ms": model_ms / n,
+                "skipped": skipped.len(),
+            })
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,85 @@
+//! `ocellus train faces`: the tutorial's face detectors. Prepares the regions of the photos
+//! (resumable cache), letterboxes the photos into memory, splits them 80/10/10 by photo, and
+//! trains Fast-RCNN on whole photos with their regions or RCNN on the regions' crops, with the
+//! shared training loop (checkpoints, resume, early stopping on balanced label accuracy).
+
+use anyhow::{bail, Result};
+use ocellus::{Arch, InputSize, ModelCard, Task};
+
+use super::prepare_faces::prepare_photos;
+use super::skipped_report;
+use super::train_run::{train_and_record, MetricKeys};
+use crate::cli::{DetectorName, Toggle, TrainFacesArgs, TrainOptions};
+use crate::dataset::augment::Augment;
+use crate::dataset::face_boxes::{self, AnnotatedImage};
+use crate::dataset::split::Split;
+use crate::dataset::Source;
+use crate::detection::crop_lesson::{crops, CropClassification};
+use crate::detection::photo_set::{load, split_photos, Photo};
+use crate::detection::region_lesson::RegionLesson;
+use crate::training::ImageLesson;
+
+/// The labels of every face model, in output order.
+pub fn face_labels() -> Vec<String> {
+    vec!["background".into(), "face".into()]
+}
+
+/// Positions in `photos` of the photos whose CSV index is in `indices`.
+fn positions(photos: &[Photo], indices: &[usize]) -> Vec<usize> {
+    let wanted: std::collections::HashSet<usize> = indices.iter().copied().collect();
+    photos.iter().enumerate().filter(|(_, p)| wanted.contains(&p.index)).map(|(i, _)| i).collect()
+}
+
+/// Runs the command.
+pub fn run(args: TrainFacesArgs) -> Result<()> {
+    let (csv, images) = args.faces.paths()?;
+    let fast = args.arch == DetectorName::FastRcnn;
+    let opts = &TrainOptions { batch_size: Some(args.train.batch_size_or(if fast { 50 } else { 100 })?), ..args.train.clone() };
+    let device = crate::device::open(&opts.device)?;
+    let data = face_boxes::read(&csv, &images)?;
+    println!("data: {} photos with {} face boxes in {}", data.images.len(), data.boxes, csv.display());
+    skipped_report::print("reading the boxes", &data.skipped);
+    let parts = split_photos(data.images.len(), opts.limit, opts.seed);
+    let mut wanted: Vec<usize> = parts.train.iter().chain(&parts.val).chain(&parts.test).copied().collect();
+    wanted.sort_unstable();
+    let chosen: Vec<&AnnotatedImage> = wanted.iter().map(|&i| &data.images[i]).collect();
+    let cache = args.cache.clone().unwrap_or_else(|| opts.out.with_extension("regions.jsonl"));
+    let records = prepare_photos(&chosen, &cache, args.side, args.proposals)?;
+    let (photos, skipped) = load(&data.images, &wanted, records, args.side);
+    skipped_report::print("loading the photos", &skipped);
+    let split = Split { train: positions(&photos, &parts.train), val: positions(&photos, &parts.val), test: positions(&photos, &parts.test) };
+    println!("photos: {} train, {} validation, {} test", split.train.len(), split.val.len(), split.test.len());
+    if split.train.is_empty() || split.val.is_empty() {
+        bail!("need photos with regions in both the training and the validation split");
+    }
+    let task = Task::Faces { side: args.side };
+    let flip = opts.augment == Toggle::On;
+    if fast {
+        let card = ModelCard::new(task, Arch::FastRcnn { width: args.width.unwrap_or(1) }, InputSize::square(args.side), face_labels());
+        let keys = MetricKeys {
+            val: "val_label_accuracy",
+            train: "train_label_accuracy",
+            test: &["test_label_accuracy", "test_face_recall", "test_background_recall", "test_offset_accuracy"],
+            shown: &["label accuracy", "face recall", "background recall", "offset accuracy"],
+        };
+        let lesson = RegionLesson { photos: &photos, flip };
+        return train_and_record(card, &lesson, &split, &csv, &keys, opts, &device);
+    }
+    let (set, photo_of) = crops(&photos, args.crop, |p| Source::File(data.images[p.index].path.clone()));
+    let by_photo = |photo_positions: &[usize]| -> Vec<usize> {
+        let wanted: std::collections::HashSet<usize> = photo_positions.iter().copied().collect();
+        (0..photo_of.len()).filter(|&c| wanted.contains(&photo_of[c])).collect()
+    };
+    let crop_split = Split { train: by_photo(&split.train), val: by_photo(&split.val), test: by_photo(&split.test) };
+    println!("crops: {} train, {} validation, {} test", crop_split.train.len(), crop_split.val.len(), crop_split.test.len());
+    let card = ModelCard::new(task, Arch::ResNet18 { width: args.width.unwrap_or(16) }, args.crop, face_labels());
+    let keys = MetricKeys {
+        val: "val_label_accuracy",
+        train: "train_label_accuracy",
+        test: &["test_label_accuracy", "test_face_recall", "test_background_recall"],
+        shown: &["label accuracy", "face recall", "background recall"],
+    };
+    let augment = flip.then_some(Augment { pad: 2, flip: true });
+    let lesson = ImageLesson { set: &set, objective: &CropClassification, augment };
+    train_and_record(card, &lesson, &crop_split, &csv, &keys, opts, &device)
+}
