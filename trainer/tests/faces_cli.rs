@@ -54,3 +54,85 @@ fn prepare_faces_reports_bad_rows_and_resumes() {
         assert_eq!(labels.len(), line["regions"].as_array().unwrap().len());
     }
 }
+
+/// A folder of `n` generated photos with one "face" each, in the tutorial's layout.
+fn write_face_folder(dir: &std::path::Path, n: u32) {
+    let images = dir.join("images");
+    std::fs::create_dir_all(&images).unwrap();
+    let mut csv = String::from("Name,width,height,xmin,ymin,xmax,ymax\n");
+    for i in 0..n {
+        let (x, y) = ((i * 37) % 110 + 5, (i * 23) % 70 + 5);
+        photo(x, y).save(images.join(format!("f{i:02}.png"))).unwrap();
+        csv.push_str(&format!("f{i:02}.png,160,120,{x},{y},{},{}\n", x + 40, y + 40));
+    }
+    std::fs::write(dir.join("bbox.csv"), csv).unwrap();
+}
+
+#[test]
+fn fast_rcnn_learns_generated_faces_and_eval_and_test_find_them() {
+    let dir = tempfile::tempdir().unwrap();
+    write_face_folder(dir.path(), 30);
+    let data = dir.path().to_str().unwrap();
+    let out = dir.path().join("fr.safetensors");
+    let out_s = out.to_str().unwrap();
+    let common = ["train", "faces", "--data", data, "--side", "96", "--proposals", "300", "--batch-size", "4", "--lr", "0.003", "--augment", "on", "--out", out_s];
+    let first = ok(&[&common[..], &["--epochs", "2"]].concat());
+    assert!(first.contains("photos: 24 train, 3 validation, 3 test"), "{first}");
+    assert!(first.contains("fast-rcnn (width 1) with 38570 parameters"), "{first}");
+    // A second run continues from the checkpoint instead of starting again.
+    let second = ok(&[&common[..], &["--epochs", "14", "--resume"]].concat());
+    assert!(second.contains("resuming") && second.contains("2 epochs done"), "{second}");
+    let card = ocellus::weights::read_card(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(card.task, ocellus::Task::Faces { side: 96 });
+    let facts = card.training.unwrap();
+    assert!(facts.metrics["val_label_accuracy"] >= 0.8, "did not learn: {:?}", facts.metrics);
+
+    // eval: the face of a new photo is found and drawn.
+    let fresh = dir.path().join("fresh.png");
+    photo(70, 40).save(&fresh).unwrap();
+    let eval = ok(&["eval", "faces", "--model", out_s, "--threshold", "0.5", "--proposals", "300", "--json", fresh.to_str().unwrap()]);
+    eprintln!("{second}\n{eval}");
+    let found = common::last_json(&eval);
+    let best = &found["faces"][0]["box"];
+    let b: Vec<f64> = (0..4).map(|i| best[i].as_f64().unwrap()).collect();
+    let inter = (b[2].min(110.0) - b[0].max(70.0)).max(0.0) * (b[3].min(80.0) - b[1].max(40.0)).max(0.0);
+    let iou = inter / ((b[2] - b[0]) * (b[3] - b[1]) + 1600.0 - inter);
+    assert!(iou > 0.5, "best face {b:?} misses (70,40)-(110,80): IoU {iou}");
+    assert!(image::open(dir.path().join("fresh.faces.png")).is_ok());
+
+    // test: AP and precision/recall on the held-out photos, as JSON last.
+    let test = ok(&["test", "faces", "--model", out_s, "--data", data, "--threshold", "0.5", "--proposals", "300", "--json"]);
+    eprintln!("{test}");
+    let q = common::last_json(&test);
+    assert_eq!(q["images"], 3);
+    assert!(q["ap50"].as_f64().unwrap() >= 0.5, "{test}");
+    for key in ["precision", "recall", "ms_per_image"] {
+        assert!(q[key].as_f64().is_some(), "{key} missing: {test}");
+    }
+}
+
+#[test]
+fn rcnn_trains_on_crops_and_face_commands_refuse_other_models() {
+    let dir = tempfile::tempdir().unwrap();
+    write_face_folder(dir.path(), 20);
+    let data = dir.path().to_str().unwrap();
+    let out = dir.path().join("rc.safetensors");
+    let out_s = out.to_str().unwrap();
+    let log = ok(&["train", "faces", "--arch", "rcnn", "--width", "4", "--data", data, "--side", "96", "--proposals", "300", "--epochs", "1", "--out", out_s]);
+    assert!(log.contains("crops:") && log.contains("resnet18 (width 4)"), "{log}");
+    let card = ocellus::weights::read_card(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!((card.task, card.input), (ocellus::Task::Faces { side: 96 }, ocellus::InputSize::square(32)));
+    let test = ok(&["test", "faces", "--model", out_s, "--data", data, "--split", "all", "--limit", "2", "--proposals", "100", "--json"]);
+    assert_eq!(common::last_json(&test)["images"], 2);
+
+    // A classifier is not a face model; a face model does not classify.
+    let lenet = concat!(env!("CARGO_MANIFEST_DIR"), "/../static/models/lenet-cifar10.safetensors");
+    let err = common::fails(&["eval", "faces", "--model", lenet, "x.png"]);
+    assert!(err.contains("lenet-cifar10.safetensors") && err.contains("faces"), "{err}");
+    let err = common::fails(&["eval", "classify", "--model", out_s, "x.png"]);
+    assert!(err.contains("rc.safetensors") && err.contains("classify"), "{err}");
+    // A photo that is not an image is named.
+    std::fs::write(dir.path().join("notes.png"), b"hello").unwrap();
+    let err = common::fails(&["eval", "faces", "--model", out_s, dir.path().join("notes.png").to_str().unwrap()]);
+    assert!(err.contains("notes.png"), "{err}");
+}

@@ -47,13 +47,14 @@ pub fn train_and_record(card: ModelCard, lesson: &dyn Lesson, parts: &Split, dat
     if outcome.interrupted {
         return Ok(());
     }
-    let Some((best_val, best_epoch)) = outcome.best else {
+    let Some((_, best_epoch)) = outcome.best else {
         bail!("no epoch completed: nothing to save");
     };
 
     let (best_card, tensors) = weights::read(&std::fs::read(&files.weights)?, device)?;
     let best = TrainedModel::from_tensors(best_card, tensors.clone(), device)?;
-    let mut metrics = BTreeMap::from([(keys.val.to_string(), best_val)]);
+    let best_val = &outcome.history[best_epoch - 1].val;
+    let mut metrics = BTreeMap::from([(keys.val.to_string(), best_val[0])]);
     if !parts.test.is_empty() {
         let t = lesson.metrics(&evaluate(&best.network, lesson, &parts.test, fit_opts.batch_size, device)?);
         let shown: Vec<String> = keys.shown.iter().zip(&t).map(|(n, v)| format!("{n} {:.2}%", v * 100.0)).collect();

@@ -103,6 +103,11 @@ impl Lesson for RegionLesson<'_> {
     fn metrics(&self, tally: &Tally) -> Vec<f64> {
         region_metrics(tally)
     }
+
+    /// Both heads matter to a detector: the mean of label and offset accuracy.
+    fn score(&self, metrics: &[f64]) -> f64 {
+        (metrics[0] + metrics[3]) / 2.0
+    }
 }
 
 #[cfg(test)]

@@ -214,7 +214,7 @@ pub fn fit(
             val: lesson.metrics(&val_tally),
             seconds,
         };
-        let score = record.val[0];
+        let score = lesson.score(&record.val);
         let improved = state.best.is_none_or(|(best, _)| score > best);
         if improved {
             state.best = Some((score, epoch + 1));

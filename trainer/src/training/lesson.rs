@@ -28,6 +28,10 @@ pub trait Lesson {
     fn batch(&self, network: &Network, indices: &[usize], train: bool, augment: Option<&mut StdRng>, device: &Device) -> Result<BatchOutcome>;
     /// The training-time augmentation, recorded in checkpoints and model cards.
     fn augment(&self) -> Option<Augment>;
+    /// The validation score that picks the best epoch (by default the first metric).
+    fn score(&self, metrics: &[f64]) -> f64 {
+        metrics.first().copied().unwrap_or(0.0)
+    }
     /// The metrics (fractions in 0..1, in the order of [`Lesson::metric_names`]) of a tally.
     fn metrics(&self, tally: &Tally) -> Vec<f64> {
         tally.metrics()
