@@ -16,6 +16,19 @@ pub const POOL: usize = 5;
 /// The heads' dropout probability.
 const DROPOUT: f32 = 0.1;
 
+/// The standard deviation the heads' last layers start from (Fast R-CNN, Girshick 2015:
+/// 0.01 for the classifier, 0.001 for the box regressor), their biases at zero: the default
+/// Kaiming scale makes the first offsets several units large, and their squared error then
+/// swamps the label loss for many epochs. `None` for every other tensor.
+pub fn head_initial_std(name: &str) -> Option<f32> {
+    match name {
+        "labels.3.weight" => Some(0.01),
+        "offsets.3.weight" => Some(0.001),
+        "labels.3.bias" | "offsets.3.bias" => Some(0.0),
+        _ => None,
+    }
+}
+
 /// The tutorial's model; `width` multiplies its channel counts (1: stem 4, stages 4, 4, 8, 8).
 #[derive(Debug, Clone)]
 pub struct FastRcnn {

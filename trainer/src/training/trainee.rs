@@ -4,8 +4,9 @@ use std::collections::HashMap;
 
 use candle_core::{DType, Device, Result, Tensor, Var};
 use candle_nn::{VarBuilder, VarMap};
+use ocellus::models::fast_rcnn::head_initial_std;
 use ocellus::models::is_running_stat;
-use ocellus::{weights, ModelCard, Network};
+use ocellus::{weights, Arch, ModelCard, Network};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, Normal};
@@ -35,7 +36,8 @@ impl Trainee {
 
     /// Redraws the weights as candle initialises them (Kaiming-normal weights, uniform
     /// biases within 1/sqrt(fan-in)), but from a seeded generator: candle's own CPU
-    /// generator cannot be seeded. BatchNorm's constants are left as built.
+    /// generator cannot be seeded. BatchNorm's constants are left as built; Fast-RCNN's heads
+    /// end as Fast R-CNN initialises them (`head_initial_std`).
     fn initialise(&self, seed: u64) -> Result<()> {
         let data = self.varmap.data().lock().expect("varmap lock");
         let fan_in = |dims: &[usize]| dims[1..].iter().product::<usize>().max(1) as f32;
@@ -45,7 +47,14 @@ impl Trainee {
             let stream = name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3));
             let mut rng = StdRng::seed_from_u64(seed ^ stream);
             let n = var.elem_count();
-            let values: Vec<f32> = if dims.len() >= 2 {
+            let head_std = match self.card.arch {
+                Arch::FastRcnn { .. } => head_initial_std(name),
+                _ => None,
+            };
+            let values: Vec<f32> = if let Some(std) = head_std {
+                let normal = Normal::new(0.0, std).expect("non-negative std");
+                (0..n).map(|_| normal.sample(&mut rng)).collect()
+            } else if dims.len() >= 2 {
                 let normal = Normal::new(0.0, (2.0 / fan_in(&dims)).sqrt()).expect("positive std");
                 (0..n).map(|_| normal.sample(&mut rng)).collect()
             } else if let Some(weight) = name.strip_suffix(".bias").and_then(|p| data.get(&format!("{p}.weight"))) {
