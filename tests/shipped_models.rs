@@ -22,10 +22,11 @@ fn every_shipped_model_loads_and_matches_its_manifest_entry() {
         let key = match model.card.task {
             ocellus::Task::Classify => "test_top1",
             ocellus::Task::Captcha { .. } => "test_char",
+            ocellus::Task::Faces { .. } => "test_label_accuracy",
         };
         assert!(facts.metrics.contains_key(key), "{}: no {key} in its training facts", entry.name);
     }
-    for task in ["classify", "captcha"] {
+    for task in ["classify", "captcha", "faces"] {
         let defaults = manifest.models.iter().filter(|m| m.default && m.task == task).count();
         assert_eq!(defaults, 1, "exactly one default model for {task}");
     }

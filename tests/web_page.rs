@@ -5,10 +5,9 @@
 
 use std::path::{Path, PathBuf};
 
-use candle_core::{DType, Device};
-use candle_nn::{VarBuilder, VarMap};
+use candle_core::Device;
 use ocellus::prediction::Prediction;
-use ocellus::{weights, Arch, InputSize, ModelCard, Network, Task, TrainedModel};
+use ocellus::{Arch, InputSize, ModelCard, Task, TrainedModel};
 use ocellus_e2e::chrome::{required, Browser};
 use ocellus_e2e::fixture_images::generated;
 use ocellus_e2e::static_server::StaticServer;
@@ -145,10 +144,7 @@ fn other_model() -> (Vec<u8>, TrainedModel) {
 
 /// A freshly initialised model for `card`, written to bytes as the trainer writes weights.
 fn model_file(card: ModelCard) -> (Vec<u8>, TrainedModel) {
-    let varmap = VarMap::new();
-    Network::for_card(&card, VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu)).unwrap();
-    let tensors = varmap.data().lock().unwrap().iter().map(|(k, v)| (k.clone(), v.as_tensor().clone())).collect();
-    let bytes = weights::to_bytes(&card, &tensors).unwrap();
+    let bytes = ocellus::fixtures::untrained_model_bytes(&card);
     let model = TrainedModel::from_bytes(&bytes, &Device::Cpu).unwrap();
     (bytes, model)
 }

@@ -29,3 +29,28 @@ pub fn png_claiming_size(width: u32, height: u32) -> Vec<u8> {
     png[29..33].copy_from_slice(&crc.to_be_bytes());
     png
 }
+
+/// The weights file of an untrained model for `card` (candle's random initialisation).
+pub fn untrained_model_bytes(card: &crate::ModelCard) -> Vec<u8> {
+    use candle_core::{DType, Device};
+    use candle_nn::{VarBuilder, VarMap};
+    let varmap = VarMap::new();
+    crate::Network::for_card(card, VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu)).expect("the card describes a network");
+    let tensors = varmap.data().lock().expect("varmap lock").iter().map(|(k, v)| (k.clone(), v.as_tensor().clone())).collect();
+    crate::weights::to_bytes(card, &tensors).expect("weights serialise")
+}
+
+/// An untrained Fast-RCNN face model (width 1) for photos letterboxed to `side`, its offset
+/// head zeroed so that its boxes are the proposals themselves (random offsets may move every
+/// box out of the photo).
+pub fn face_model_bytes(side: u32) -> Vec<u8> {
+    use crate::{Arch, InputSize, ModelCard, Task};
+    let card = ModelCard::new(Task::Faces { side }, Arch::FastRcnn { width: 1 }, InputSize::square(side), vec!["background".into(), "face".into()]);
+    let (card, mut tensors) = crate::weights::read(&untrained_model_bytes(&card), &candle_core::Device::Cpu).expect("weights read back");
+    for (name, t) in tensors.iter_mut() {
+        if name.starts_with("offsets.3.") {
+            *t = t.zeros_like().expect("zeros");
+        }
+    }
+    crate::weights::to_bytes(&card, &tensors).expect("weights serialise")
+}

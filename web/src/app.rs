@@ -18,6 +18,7 @@ use crate::clock::now_ms;
 use crate::components::bench_view::BenchView;
 use crate::components::captcha_view::CaptchaView;
 use crate::components::classify_view::ClassifyView;
+use crate::components::faces_view::FacesView;
 use crate::engine::Engine;
 use crate::model_fetch::{self, Progress, Source};
 use crate::protocol::{Reply, Request, Slot};
@@ -39,6 +40,8 @@ pub struct Page {
     pub classify: Section,
     /// The Captcha section.
     pub captcha: Section,
+    /// The Faces section.
+    pub faces: Section,
     /// The section a paste goes to: the last one used.
     pub active: Slot,
     /// The benchmark run, in `?bench` mode.
@@ -72,6 +75,7 @@ impl Page {
         match slot {
             Slot::Classify => Some(&self.classify),
             Slot::Captcha => Some(&self.captcha),
+            Slot::Faces => Some(&self.faces),
             Slot::Bench => None,
         }
     }
@@ -80,6 +84,7 @@ impl Page {
         match slot {
             Slot::Classify => Some(&mut self.classify),
             Slot::Captcha => Some(&mut self.captcha),
+            Slot::Faces => Some(&mut self.faces),
             Slot::Bench => None,
         }
     }
@@ -91,6 +96,7 @@ impl Page {
             let (job, name, bytes) = (section.job, image.name.clone(), image.bytes.to_vec());
             let request = match slot {
                 Slot::Captcha => Request::ReadCaptcha { slot, job, name, image: bytes },
+                Slot::Faces => Request::DetectFaces { slot, job, name, image: bytes },
                 _ => Request::Classify { slot, job, name, image: bytes, top: TOP },
             };
             self.engine.send(request);
@@ -117,6 +123,9 @@ impl Page {
                 section.answer = Answer::Labels { top, ms, at_ms: now_ms() }
             }
             Reply::CodeRead { job, read, ms, .. } if job == section.job => section.answer = Answer::Code { read, ms, at_ms: now_ms() },
+            Reply::FacesFound { job, size, candidates, proposals_ms, model_ms, .. } if job == section.job => {
+                section.answer = Answer::Faces { size, candidates: Rc::new(candidates), proposals_ms, model_ms, at_ms: now_ms() }
+            }
             Reply::Failed { job, message, .. } if job == section.job => section.answer = Answer::Failed(message),
             _ => {}
         }
@@ -265,7 +274,8 @@ fn start(page: UseReducerDispatcher<Page>, bench: bool) {
         let urls: Vec<String> = manifest.models.iter().map(ManifestEntry::url).collect();
         if bench {
             let mut files = Vec::new();
-            for entry in &manifest.models {
+            // Face models are timed through detection, not a batch-1 forward pass.
+            for entry in manifest.models.iter().filter(|m| m.task != "faces") {
                 match model_fetch::fetch_model(&entry.url(), entry.bytes, |_| {}).await {
                     Ok((bytes, _)) => files.push((entry.clone(), bytes)),
                     Err(e) => return page.dispatch(Action::BenchFiles(Err(e))),
@@ -273,7 +283,7 @@ fn start(page: UseReducerDispatcher<Page>, bench: bool) {
             }
             page.dispatch(Action::BenchFiles(Ok(files)));
         } else {
-            for (task, slot) in [("classify", Slot::Classify), ("captcha", Slot::Captcha)] {
+            for (task, slot) in [("classify", Slot::Classify), ("captcha", Slot::Captcha), ("faces", Slot::Faces)] {
                 if let Some(entry) = manifest.default_for(task) {
                     load_shipped(page.clone(), slot, entry.clone());
                 }
@@ -301,6 +311,7 @@ pub fn app() -> Html {
             manifest_error: None,
             classify: Section::new(Slot::Classify),
             captcha: Section::new(Slot::Captcha),
+            faces: Section::new(Slot::Faces),
             active: Slot::Classify,
             bench: bench.then(BenchRun::new),
         })
@@ -368,6 +379,8 @@ pub fn app() -> Html {
                 <ClassifyView section={page.classify.clone()} shipped={shipped("classify")}
                     on_file={on_file.clone()} on_pick_model={on_pick_model.clone()} />
                 <CaptchaView section={page.captcha.clone()} shipped={shipped("captcha")}
+                    on_file={on_file.clone()} on_pick_model={on_pick_model.clone()} />
+                <FacesView section={page.faces.clone()} shipped={shipped("faces")}
                     on_file={on_file.clone()} on_pick_model={on_pick_model.clone()} />
             }
         </main>

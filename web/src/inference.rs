@@ -184,4 +184,34 @@ mod tests {
         let reply = worker.handle(Request::Load { slot: Slot::Captcha, follow_task: true, source: "lenet".into(), bytes: shipped_lenet() });
         assert!(matches!(reply, Reply::Loaded { slot: Slot::Classify, .. }), "{reply:?}");
     }
+
+    fn face_model() -> Vec<u8> {
+        ocellus::fixtures::face_model_bytes(64)
+    }
+
+    #[test]
+    fn a_face_model_goes_to_the_faces_section_and_scores_regions_like_the_shared_core() {
+        let mut worker = Inference::default();
+        let bytes = face_model();
+        let reply = worker.handle(Request::Load { slot: Slot::Classify, follow_task: true, source: "faces".into(), bytes: bytes.clone() });
+        assert!(matches!(reply, Reply::Loaded { slot: Slot::Faces, .. }), "{reply:?}");
+        let Reply::FacesFound { candidates, size, job: 3, .. } = worker.handle(Request::DetectFaces { slot: Slot::Faces, job: 3, name: "p.png".into(), image: png() }) else {
+            panic!("no faces reply")
+        };
+        assert_eq!(size, (40, 30));
+        let model = TrainedModel::from_bytes(&bytes, &Device::Cpu).unwrap();
+        let photo = ocellus::image_input::decode_rgb(&png()).unwrap();
+        let native = detect(&model, &photo, DetectOptions { threshold: f32::NEG_INFINITY, ..Default::default() }, || 0.0).unwrap();
+        assert!(!candidates.is_empty());
+        // The same boxes and scores (to rounding: the thread pool may split sums differently).
+        assert_eq!(candidates.len(), native.candidates.len());
+        for (a, b) in candidates.iter().zip(&native.candidates) {
+            assert!(a.bounds == b.bounds && (a.score - b.score).abs() < 1e-5, "{a:?} vs {b:?}");
+        }
+        // A face model is not a classifier, and a broken photo is named.
+        let reply = worker.handle(Request::Load { slot: Slot::Classify, follow_task: false, source: "faces.safetensors".into(), bytes: face_model() });
+        assert!(matches!(reply, Reply::LoadFailed { ref message, .. } if message.contains("faces.safetensors")), "{reply:?}");
+        let reply = worker.handle(Request::DetectFaces { slot: Slot::Faces, job: 4, name: "broken.jpg".into(), image: b"nope".to_vec() });
+        assert!(matches!(reply, Reply::Failed { ref message, job: 4, .. } if message.starts_with("broken.jpg")), "{reply:?}");
+    }
 }

@@ -3,6 +3,7 @@
 
 use std::rc::Rc;
 
+use ocellus::boxes::merge::Scored;
 use ocellus::captcha_code::ReadCode;
 use ocellus::prediction::Prediction;
 use ocellus::ModelCard;
@@ -57,6 +58,9 @@ pub enum Answer {
     Labels { top: Vec<Prediction>, ms: f64, at_ms: f64 },
     /// The code read from a captcha, the time the worker took, and when it arrived.
     Code { read: ReadCode, ms: f64, at_ms: f64 },
+    /// Every scored region of a photo (the view thresholds and merges them), the photo's
+    /// size, the time of each stage, and when the answer arrived.
+    Faces { size: (u32, u32), candidates: Rc<Vec<Scored>>, proposals_ms: f64, model_ms: f64, at_ms: f64 },
     /// What went wrong, naming the file.
     Failed(String),
 }
@@ -65,7 +69,7 @@ impl Answer {
     /// When the answer arrived (ms since the page started loading), if it is one.
     pub fn at_ms(&self) -> Option<f64> {
         match self {
-            Answer::Labels { at_ms, .. } | Answer::Code { at_ms, .. } => Some(*at_ms),
+            Answer::Labels { at_ms, .. } | Answer::Code { at_ms, .. } | Answer::Faces { at_ms, .. } => Some(*at_ms),
             _ => None,
         }
     }

@@ -6,6 +6,11 @@ use serde::{Deserialize, Serialize};
 
 use super::BoxXyxy;
 
+/// The largest log stretch applied, either way (ln 10,000): beyond any real box, far below
+/// f32's overflow (e^88), so an untrained or diverged head gives huge or tiny but finite,
+/// non-empty boxes.
+pub const MAX_LOG_STRETCH: f32 = 9.210_34;
+
 /// Offsets from a proposal (x1, y1, w1, h1) to a target (x2, y2, w2, h2):
 /// dx = (x2 - x1) / w1, dy = (y2 - y1) / h1, dw = ln(w2 / w1), dh = ln(h2 / h1).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -31,9 +36,12 @@ impl BoxOffsets {
     }
 
     /// `proposal` moved and stretched by these offsets (the inverse of [`BoxOffsets::encode`]).
+    /// Stretches are capped at [`MAX_LOG_STRETCH`] either way, so that a wild prediction cannot
+    /// overflow to an infinite (and then NaN) box.
     pub fn apply(&self, proposal: &BoxXyxy) -> BoxXyxy {
         let (w1, h1) = (proposal.width(), proposal.height());
-        BoxXyxy::from_xywh(proposal.x0 + self.dx * w1, proposal.y0 + self.dy * h1, w1 * self.dw.exp(), h1 * self.dh.exp())
+        let stretch = |d: f32| d.clamp(-MAX_LOG_STRETCH, MAX_LOG_STRETCH).exp();
+        BoxXyxy::from_xywh(proposal.x0 + self.dx * w1, proposal.y0 + self.dy * h1, w1 * stretch(self.dw), h1 * stretch(self.dh))
     }
 
     /// As an array, the order the offset head outputs them in.
@@ -51,6 +59,14 @@ impl BoxOffsets {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_wild_stretch_is_capped_instead_of_overflowing() {
+        let p = BoxXyxy::from_xywh(10.0, 20.0, 40.0, 50.0);
+        let b = BoxOffsets { dx: 0.0, dy: 0.0, dw: 200.0, dh: -200.0 }.apply(&p);
+        assert!(b.x0.is_finite() && b.x1.is_finite() && b.y0.is_finite() && b.y1.is_finite(), "{b:?}");
+        assert!((b.width() / 40.0 - 1e4).abs() < 1.0 && b.height() > 0.0, "{b:?}");
+    }
 
     #[test]
     fn the_specs_formulas() {

@@ -4,6 +4,7 @@ pub mod bench_view;
 pub mod captcha_view;
 pub mod classify_view;
 pub mod drop_zone;
+pub mod faces_view;
 pub mod model_line;
 pub mod prediction_bars;
 pub mod task_panel;

@@ -30,6 +30,9 @@ pub struct Props {
     pub on_file: Callback<(Slot, File)>,
     /// A shipped model picked (by file name).
     pub on_pick_model: Callback<(Slot, String)>,
+    /// Show the image given beside the answer (the Faces section draws it itself).
+    #[prop_or(true)]
+    pub preview: bool,
     /// The task's answer for the image.
     pub children: Html,
 }
@@ -65,7 +68,7 @@ pub fn task_panel(props: &Props) -> Html {
             <ModelLine model={s.model.clone()} status={s.status.clone()} />
             <DropZone on_file={on_file} prompt={props.prompt.clone()} accept="image/*,.safetensors" />
             <div class="result">
-                if let Some(image) = &s.image {
+                if let (Some(image), true) = (&s.image, props.preview) {
                     <img class="preview" src={image.url.clone().unwrap_or_default()} alt={image.name.clone()} />
                 }
                 <div class="answer" aria-live="polite" data-at-ms={answered_at}>{ props.children.clone() }</div>

@@ -1,0 +1,97 @@
+//! The Faces section: the photo with the faces' boxes and scores drawn over it, a threshold
+//! slider that re-merges the worker's scored regions on the spot, and the time of each stage.
+
+use ocellus::boxes::merge::{nms, Scored};
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use crate::components::classify_view::{pending, Props};
+use crate::components::task_panel::TaskPanel;
+use crate::protocol::Slot;
+use crate::section::Answer;
+
+/// The tutorial's threshold, where the slider starts.
+const DEFAULT_THRESHOLD: f32 = 0.99;
+/// Faces overlapping a better one by more than this IoU are dropped (the tutorial's 0.3).
+const MERGE_IOU: f32 = 0.3;
+
+/// The faces at `threshold`, best first.
+pub fn faces_at(candidates: &[Scored], threshold: f32) -> Vec<Scored> {
+    let kept: Vec<Scored> = candidates.iter().filter(|c| c.score > threshold).copied().collect();
+    nms(&kept, MERGE_IOU)
+}
+
+/// The Faces section.
+#[function_component(FacesView)]
+pub fn faces_view(props: &Props) -> Html {
+    let s = &props.section;
+    let threshold = use_state(|| DEFAULT_THRESHOLD);
+    let on_slide = {
+        let threshold = threshold.clone();
+        Callback::from(move |e: InputEvent| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            if let Ok(v) = input.value().parse::<f32>() {
+                threshold.set(v);
+            }
+        })
+    };
+    let answer = match (&s.answer, &s.image) {
+        (Answer::Faces { size, candidates, proposals_ms, model_ms, .. }, Some(image)) => {
+            let faces = faces_at(candidates, *threshold);
+            let (w, h) = (size.0 as f32, size.1 as f32);
+            // Lines and labels scale with the photo so they read the same at any size.
+            let stroke = (w.max(h) / 250.0).max(1.5);
+            let font = (w.max(h) / 40.0).max(10.0);
+            html! {
+                <>
+                    <svg class="faces" viewBox={format!("0 0 {w} {h}")} role="img" data-faces={faces.len().to_string()}
+                        aria-label={format!("{} face(s) found in {}", faces.len(), image.name)}>
+                        <image href={image.url.clone().unwrap_or_default()} x="0" y="0" width={w.to_string()} height={h.to_string()} />
+                        { for faces.iter().map(|f| {
+                            let b = f.bounds;
+                            html! {
+                                <g class="face" data-score={format!("{:.4}", f.score)}
+                                    data-box={format!("{:.1} {:.1} {:.1} {:.1}", b.x0, b.y0, b.x1, b.y1)}>
+                                    <rect x={b.x0.to_string()} y={b.y0.to_string()} width={b.width().to_string()} height={b.height().to_string()}
+                                        stroke-width={stroke.to_string()} />
+                                    <text x={b.x0.to_string()} y={(b.y0 - stroke).max(font).to_string()} font-size={font.to_string()}>{ format!("{:.3}", f.score) }</text>
+                                </g>
+                            }
+                        }) }
+                    </svg>
+                    <label class="threshold">{ "Face probability above " }
+                        <input type="range" min="0.5" max="0.9999" step="0.0001" value={threshold.to_string()} oninput={on_slide} />
+                        <output>{ format!("{:.4}", *threshold) }</output>
+                    </label>
+                    <p class="faces-count" role="status">{ format!("{} face(s) of {} scored regions", faces.len(), candidates.len()) }</p>
+                    <p class="timing" data-proposals-ms={format!("{proposals_ms:.0}")} data-model-ms={format!("{model_ms:.0}")}>
+                        { format!("{proposals_ms:.0} ms region proposals + {model_ms:.0} ms model in this browser") }
+                    </p>
+                </>
+            }
+        }
+        (other, _) => pending(other, s.model.is_some()),
+    };
+    html! {
+        <TaskPanel id="faces" title="Find faces" prompt="Drop a photo (or a face model) here, click to choose, or paste"
+            slot={Slot::Faces} section={s.clone()} shipped={props.shipped.clone()} preview={!matches!(s.answer, Answer::Faces { .. })}
+            on_file={props.on_file.clone()} on_pick_model={props.on_pick_model.clone()}>
+            { answer }
+        </TaskPanel>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ocellus::boxes::BoxXyxy;
+
+    #[test]
+    fn the_slider_keeps_what_passes_and_merges_overlaps() {
+        let b = |x: f32, score: f32| Scored { bounds: BoxXyxy { x0: x, y0: 0.0, x1: x + 10.0, y1: 10.0 }, score };
+        let candidates = [b(0.0, 0.999), b(1.0, 0.995), b(50.0, 0.98), b(80.0, 0.4)];
+        assert_eq!(faces_at(&candidates, 0.99), vec![b(0.0, 0.999)]);
+        assert_eq!(faces_at(&candidates, 0.9), vec![b(0.0, 0.999), b(50.0, 0.98)]);
+        assert_eq!(faces_at(&candidates, 0.3).len(), 3);
+    }
+}
