@@ -119,3 +119,31 @@ async fn connect(url: &str, caps: serde_json::Map<String, serde_json::Value>) ->
     let connector = hyper_util::client::legacy::connect::HttpConnector::new();
     ClientBuilder::new(connector).capabilities(caps).connect(url).await.map_err(|e| e.to_string())
 }
+
+/// The built page (`OCELLUS_SITE`), or `None` (after saying why) when this run has none to test.
+pub fn site_or_skip(test: &str) -> Option<PathBuf> {
+    match std::env::var_os("OCELLUS_SITE") {
+        Some(dir) => {
+            let dir = PathBuf::from(dir);
+            assert!(dir.join("index.html").is_file() && dir.join("worker.js").is_file(), "{} is not a built page", dir.display());
+            Some(dir)
+        }
+        None if required() => panic!("OCELLUS_SITE is not set: run `cargo xtask test`, which builds the page first"),
+        None => {
+            eprintln!("skipping {test}: OCELLUS_SITE is not set (`cargo xtask test` builds the page and sets it)");
+            None
+        }
+    }
+}
+
+/// A browser session, or `None` (after saying why) when Chromium is missing and not required.
+pub async fn browser_or_skip(test: &str) -> Option<Browser> {
+    match Browser::start().await {
+        Ok(b) => Some(b),
+        Err(e) if !required() => {
+            eprintln!("skipping {test}: {e}");
+            None
+        }
+        Err(e) => panic!("{e}"),
+    }
+}

@@ -33,6 +33,17 @@ pub fn cifar10_or_skip(test: &str) -> Option<PathBuf> {
     }
 }
 
+/// The shared face photos (`bbox.csv` and `images/`), or `None` after saying why.
+pub fn faces_or_skip(test: &str) -> Option<PathBuf> {
+    match shared_data().map(|d| d.join("faces")).filter(|d| d.join("bbox.csv").is_file()) {
+        Some(d) => Some(d),
+        None => {
+            eprintln!("skipping {test}: no faces folder (set OCELLUS_DATA to the folder holding faces/)");
+            None
+        }
+    }
+}
+
 /// Reads `static/models/manifest.json`.
 pub fn manifest() -> Manifest {
     let path = repo_root().join("static/models/manifest.json");

@@ -7,10 +7,12 @@ use std::time::{Duration, Instant};
 
 use candle_core::Device;
 use fantoccini::Locator;
+use ocellus::face_detection::{detect, DetectOptions};
 use ocellus::forward_timing::{median, time_forward};
+use ocellus::manifest::ManifestEntry;
 use ocellus::kernel_choice::{set_kernels, Kernels};
 use ocellus::TrainedModel;
-use ocellus_e2e::chrome::Browser;
+use ocellus_e2e::chrome::{Browser, PATIENCE};
 use ocellus_e2e::static_server::StaticServer;
 use ocellus_e2e::{manifest, repo_root};
 
@@ -24,6 +26,48 @@ fn native_ms(model: &TrainedModel, threads: usize, kernels: Kernels) -> f64 {
     let start = Instant::now();
     let ms = time_forward(model, RUNS, || start.elapsed().as_secs_f64() * 1000.0).expect("a forward pass");
     median(&ms)
+}
+
+/// Face detection runs per model, in the page and natively.
+const FACE_RUNS: usize = 3;
+
+/// Each shipped face model's median (proposals ms, model ms) on `photo` in the page's Faces
+/// section: the model picked in its list, the photo given `FACE_RUNS` times.
+async fn browser_faces(browser: &Browser, url: &str, photo: &[u8]) -> Vec<(ManifestEntry, f64, f64)> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("face.jpg");
+    std::fs::write(&path, photo).unwrap();
+    browser.client.goto(url).await.unwrap();
+    let mut rows = Vec::new();
+    for entry in manifest().models.into_iter().filter(|m| m.task == "faces") {
+        let select = browser.wait_for("#faces select").await;
+        let js = "const s = arguments[0]; s.value = arguments[1]; s.dispatchEvent(new Event('change', { bubbles: true }));";
+        browser.client.execute(js, vec![serde_json::to_value(&select).unwrap(), serde_json::json!(entry.file)]).await.unwrap();
+        let ready = "#faces .model-ready";
+        let start = Instant::now();
+        while !browser.wait_for(ready).await.text().await.unwrap().contains(&entry.name) {
+            assert!(start.elapsed() < PATIENCE, "{} never loaded", entry.name);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let (mut proposals, mut model) = (Vec::new(), Vec::new());
+        let mut last_at = String::new();
+        for _ in 0..FACE_RUNS {
+            browser.upload("#faces input[type=file]", &path).await;
+            let at = loop {
+                let answer = browser.wait_for("#faces .answer").await;
+                match answer.attr("data-at-ms").await.unwrap() {
+                    Some(at) if at != last_at && browser.client.find(Locator::Css("#faces .timing")).await.is_ok() => break at,
+                    _ => tokio::time::sleep(Duration::from_millis(100)).await,
+                }
+            };
+            last_at = at;
+            let timing = browser.wait_for("#faces .timing").await;
+            proposals.push(timing.attr("data-proposals-ms").await.unwrap().unwrap().parse::<f64>().unwrap());
+            model.push(timing.attr("data-model-ms").await.unwrap().unwrap().parse::<f64>().unwrap());
+        }
+        rows.push((entry, median(&proposals), median(&model)));
+    }
+    rows
 }
 
 #[tokio::main]
@@ -64,6 +108,10 @@ async fn main() {
             .expect("the bench page never timed selective search");
         browser_search = row.attr("data-median").await.unwrap().and_then(|m| m.parse::<f64>().ok());
     }
+    let face_rows = match &photo {
+        Some(bytes) => browser_faces(&browser, &server.url, bytes).await,
+        None => Vec::new(),
+    };
     browser.close().await;
 
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -72,7 +120,7 @@ async fn main() {
     println!();
     println!("| model | architecture | browser (wasm, 1 thread) | browser, candle's kernels | native, 1 thread | native 1 thread, candle's kernels | native, {cores} threads | browser / native 1 thread |");
     println!("|---|---|---:|---:|---:|---:|---:|---:|");
-    for entry in &manifest().models {
+    for entry in manifest().models.iter().filter(|m| m.task != "faces") {
         let bytes = std::fs::read(repo_root().join("static/models").join(&entry.file)).unwrap();
         let model = TrainedModel::from_bytes(&bytes, &Device::Cpu).unwrap();
         let one = native_ms(&model, 1, Kernels::Ocellus);
@@ -102,5 +150,37 @@ async fn main() {
             img.height(),
             web / native
         );
+    }
+    if let Some(bytes) = ocellus_e2e::fixture_images::real_face_photo() {
+        let img = ocellus::image_input::decode_rgb(&bytes).unwrap();
+        println!();
+        println!("Face detection on the {}x{} photo, median of {FACE_RUNS} (ms): selective search on the letterboxed photo + the model", img.width(), img.height());
+        println!();
+        println!("| model | architecture | browser: proposals + model | native, 1 thread | native, {cores} threads | browser / native 1 thread |");
+        println!("|---|---|---:|---:|---:|---:|");
+        for (entry, web_proposals, web_model) in &face_rows {
+            let model = TrainedModel::from_bytes(&std::fs::read(repo_root().join("static/models").join(&entry.file)).unwrap(), &Device::Cpu).unwrap();
+            let native = |threads: usize| -> (f64, f64) {
+                std::env::set_var("RAYON_NUM_THREADS", threads.to_string());
+                let start = Instant::now();
+                let clock = || start.elapsed().as_secs_f64() * 1000.0;
+                let runs: Vec<(f64, f64)> = (0..FACE_RUNS).map(|_| detect(&model, &img, DetectOptions::default(), clock).map(|d| (d.proposals_ms, d.model_ms)).unwrap()).collect();
+                (median(&runs.iter().map(|r| r.0).collect::<Vec<_>>()), median(&runs.iter().map(|r| r.1).collect::<Vec<_>>()))
+            };
+            let (one, all) = (native(1), native(cores));
+            println!(
+                "| {} | {} | {web_proposals:.0} + {web_model:.0} = {:.0} | {:.0} + {:.0} = {:.0} | {:.0} + {:.0} = {:.0} | {:.2}x |",
+                entry.file,
+                model.card.arch,
+                web_proposals + web_model,
+                one.0,
+                one.1,
+                one.0 + one.1,
+                all.0,
+                all.1,
+                all.0 + all.1,
+                (web_proposals + web_model) / (one.0 + one.1)
+            );
+        }
     }
 }

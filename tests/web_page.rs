@@ -8,40 +8,13 @@ use std::path::{Path, PathBuf};
 use candle_core::Device;
 use ocellus::prediction::Prediction;
 use ocellus::{Arch, InputSize, ModelCard, Task, TrainedModel};
-use ocellus_e2e::chrome::{required, Browser};
+use ocellus_e2e::chrome::{browser_or_skip, site_or_skip, Browser};
 use ocellus_e2e::fixture_images::generated;
 use ocellus_e2e::static_server::StaticServer;
 use ocellus_e2e::{cifar10_or_skip, manifest, repo_root};
 
 /// Where the page is served, to prove it works below the server's root.
 const SUB_PATH: &str = "/tools/ocellus/";
-
-/// The built page, or `None` (after saying why) when this run has none to test.
-fn site_or_skip(test: &str) -> Option<PathBuf> {
-    match std::env::var_os("OCELLUS_SITE") {
-        Some(dir) => {
-            let dir = PathBuf::from(dir);
-            assert!(dir.join("index.html").is_file() && dir.join("worker.js").is_file(), "{} is not a built page", dir.display());
-            Some(dir)
-        }
-        None if required() => panic!("OCELLUS_SITE is not set: run `cargo xtask test`, which builds the page first"),
-        None => {
-            eprintln!("skipping {test}: OCELLUS_SITE is not set (`cargo xtask test` builds the page and sets it)");
-            None
-        }
-    }
-}
-
-async fn browser_or_skip(test: &str) -> Option<Browser> {
-    match Browser::start().await {
-        Ok(b) => Some(b),
-        Err(e) if !required() => {
-            eprintln!("skipping {test}: {e}");
-            None
-        }
-        Err(e) => panic!("{e}"),
-    }
-}
 
 fn shipped_classifier() -> TrainedModel {
     let entry = manifest().default_for("classify").cloned().expect("a default classifier");

@@ -29,7 +29,7 @@ mod tests {
 
     #[test]
     fn a_crop_is_the_regions_pixels_resized() {
-        let img = RgbImage::from_fn(40, 30, |x, y| image::Rgb([if x >= 10 && x < 20 && y >= 5 && y < 15 { 255 } else { 0 }, 0, 0]));
+        let img = RgbImage::from_fn(40, 30, |x, y| image::Rgb([if (10..20).contains(&x) && (5..15).contains(&y) { 255 } else { 0 }, 0, 0]));
         // Exactly the white square: every crop pixel is white.
         let c = crop(&img, &BoxXyxy { x0: 10.0, y0: 5.0, x1: 20.0, y1: 15.0 }, InputSize::square(32));
         assert_eq!(c.dimensions(), (32, 32));

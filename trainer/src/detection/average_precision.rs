@@ -1,7 +1,7 @@
 //! Detection quality as the field measures it (PASCAL VOC): detections of all photos ranked by
-//! score, each a true positive when it overlaps a not yet matched true box of its photo by IoU
-//! >= 0.5, else a false positive; average precision is the area under the precision-recall
-//! curve with precision made monotone (all-point interpolation, VOC 2010 onwards).
+//! score, each a true positive when it overlaps a not yet matched true box of its photo by an
+//! IoU of at least 0.5, else a false positive; average precision is the area under the
+//! precision-recall curve with precision made monotone (all-point interpolation, VOC 2010 on).
 
 use ocellus::boxes::merge::Scored;
 use ocellus::boxes::BoxXyxy;

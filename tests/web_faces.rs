@@ -1,0 +1,124 @@
+//! The page's Faces section in headless Chromium: a real face photo (from the shared data when
+//! present) is dropped on the built page and the shipped Fast-RCNN must draw the faces the
+//! native code finds, where the photo's true boxes are; the threshold slider re-merges on the
+//! spot. `cargo xtask test` builds the page and points `OCELLUS_SITE` at it.
+
+use std::path::{Path, PathBuf};
+
+use candle_core::Device;
+use ocellus::boxes::merge::Scored;
+use ocellus::face_detection::{detect, DetectOptions, Detections};
+use ocellus::image_input::decode_rgb;
+use ocellus::TrainedModel;
+use ocellus_e2e::chrome::{browser_or_skip, site_or_skip, Browser};
+use ocellus_e2e::static_server::StaticServer;
+use ocellus_e2e::{faces_or_skip, manifest, repo_root};
+use ocellus_trainer::dataset::face_boxes;
+use ocellus_trainer::detection::photo_set::split_photos;
+
+fn shipped_detector() -> TrainedModel {
+    let entry = manifest().default_for("faces").cloned().expect("a default face model");
+    let bytes = std::fs::read(repo_root().join("static/models").join(&entry.file)).unwrap();
+    TrainedModel::from_bytes(&bytes, &Device::Cpu).unwrap()
+}
+
+fn native(model: &TrainedModel, path: &Path) -> Detections {
+    let photo = decode_rgb(&std::fs::read(path).unwrap()).unwrap();
+    detect(model, &photo, DetectOptions { threshold: f32::NEG_INFINITY, ..Default::default() }, || 0.0).unwrap()
+}
+
+/// Whether a score is so close to `threshold` that the browser's float rounding could put it
+/// on the other side.
+fn borderline(d: &Detections, threshold: f32) -> bool {
+    d.candidates.iter().any(|c| (c.score - threshold).abs() < 1e-4)
+}
+
+/// A real photo of the model's held-out test split in which it finds a true face (and no score
+/// is borderline at 0.99 or 0.9), else a generated one; copied to `dir`.
+fn photo(dir: &Path, model: &TrainedModel) -> (PathBuf, Detections) {
+    let chosen = faces_or_skip("the face photo of the browser test (a generated image is used instead)").and_then(|faces| {
+        let data = face_boxes::read(&faces.join("bbox.csv"), &faces.join("images")).unwrap();
+        let facts = model.card.training.as_ref().expect("the shipped model's training facts");
+        let held_out = split_photos(data.images.len(), facts.limit, facts.seed).test;
+        held_out.iter().map(|&i| &data.images[i]).take(60).find_map(|img| {
+            let d = native(model, &img.path);
+            let found = d.rethreshold(0.99, 0.3);
+            let hit = found.iter().any(|f| img.boxes.iter().any(|t| f.bounds.iou(t) >= 0.5));
+            (hit && !borderline(&d, 0.99) && !borderline(&d, 0.9)).then(|| (img.path.clone(), d))
+        })
+    });
+    let (source, d) = match chosen {
+        Some(c) => c,
+        None => {
+            let img = image::RgbImage::from_fn(200, 150, |x, y| image::Rgb([(x + y) as u8, 120, if (60..110).contains(&x) && (40..100).contains(&y) { 210 } else { 40 }]));
+            let path = dir.join("generated.png");
+            img.save(&path).unwrap();
+            let d = native(model, &path);
+            (path, d)
+        }
+    };
+    let path = dir.join(source.file_name().unwrap());
+    if path != source {
+        std::fs::copy(&source, &path).unwrap();
+    }
+    (path, d)
+}
+
+/// The faces the page draws: (box corners, score) per face.
+async fn drawn(browser: &Browser) -> Vec<([f32; 4], f32)> {
+    let mut out = Vec::new();
+    for g in browser.client.find_all(fantoccini::Locator::Css("#faces svg.faces g.face")).await.unwrap() {
+        let b: Vec<f32> = g.attr("data-box").await.unwrap().unwrap().split(' ').map(|v| v.parse().unwrap()).collect();
+        let score: f32 = g.attr("data-score").await.unwrap().unwrap().parse().unwrap();
+        out.push(([b[0], b[1], b[2], b[3]], score));
+    }
+    out
+}
+
+fn assert_same(shown: &[([f32; 4], f32)], native: &[Scored]) {
+    assert_eq!(shown.len(), native.len(), "the page drew {shown:?}, natively {native:?}");
+    for ((b, score), n) in shown.iter().zip(native) {
+        let want = [n.bounds.x0, n.bounds.y0, n.bounds.x1, n.bounds.y1];
+        assert!(b.iter().zip(want).all(|(a, w)| (a - w).abs() < 0.2), "box {b:?} vs native {want:?}");
+        assert!((score - n.score).abs() < 2e-4, "score {score} vs native {}", n.score);
+    }
+}
+
+#[tokio::test]
+async fn a_real_photo_gets_its_faces_drawn_as_natively() {
+    let test = "a_real_photo_gets_its_faces_drawn_as_natively";
+    let Some(site) = site_or_skip(test) else { return };
+    let Some(browser) = browser_or_skip(test).await else { return };
+    let server = StaticServer::start(&site, "/faces/");
+    let scratch = tempfile::tempdir().unwrap();
+    let model = shipped_detector();
+    let (photo, native) = photo(scratch.path(), &model);
+
+    browser.client.goto(&server.url).await.unwrap();
+    browser.wait_for("#faces .model-ready").await;
+    browser.upload("#faces input[type=file]", &photo).await;
+    browser.wait_for("#faces svg.faces").await;
+    let shown = drawn(&browser).await;
+    let timing = browser.wait_for("#faces .timing").await;
+    let (proposals_ms, model_ms) = (timing.attr("data-proposals-ms").await.unwrap().unwrap(), timing.attr("data-model-ms").await.unwrap().unwrap());
+    let shot = browser.screenshot("faces.png").await;
+    eprintln!("{}: the page drew {} face(s) (proposals {proposals_ms} ms, model {model_ms} ms in the browser); screenshot {}", photo.display(), shown.len(), shot.display());
+    assert_same(&shown, &native.rethreshold(0.99, 0.3));
+
+    // Lowering the threshold shows more of the same candidates, without running the model again.
+    let slider = browser.wait_for("#faces .threshold input").await;
+    browser
+        .client
+        .execute("const s = arguments[0]; s.value = '0.9'; s.dispatchEvent(new Event('input', { bubbles: true }));", vec![serde_json::to_value(&slider).unwrap()])
+        .await
+        .unwrap();
+    let lowered = native.rethreshold(0.9, 0.3);
+    for _ in 0..50 {
+        if drawn(&browser).await.len() == lowered.len() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_same(&drawn(&browser).await, &lowered);
+    browser.close().await;
+}
