@@ -1,7 +1,8 @@
 //! `ocellus eval captcha`: the code in each image, `code: 8ca6` per line.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 
+use super::each_image::each_image;
 use super::model_file::load_model;
 use candle_core::Device;
 use ocellus::Task;
@@ -12,25 +13,16 @@ use crate::cli::EvalCaptchaArgs;
 /// Runs the command.
 pub fn run(args: EvalCaptchaArgs) -> Result<()> {
     let model = load_model(&args.model, &Task::Captcha { length: 0 }, &Device::Cpu)?;
-    let mut failed = 0;
-    for path in &args.images {
-        let result = std::fs::read(path)
-            .with_context(|| format!("cannot read {}", path.display()))
-            .and_then(|bytes| Ok(model.read_captcha(&bytes)?));
-        match result {
-            Ok(read) if args.json => {
-                println!("{}", json!({ "image": path.display().to_string(), "code": read.code, "confidence": read.confidence }));
-            }
-            Ok(read) if args.images.len() == 1 => println!("code: {}", read.code),
-            Ok(read) => println!("{}: code: {}", path.display(), read.code),
-            Err(e) => {
-                failed += 1;
-                eprintln!("error: {}: {e:#}", path.display());
-            }
+    each_image(&args.images, "read", |path| {
+        let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let read = model.read_captcha(&bytes)?;
+        if args.json {
+            println!("{}", json!({ "image": path.display().to_string(), "code": read.code, "confidence": read.confidence }));
+        } else if args.images.len() == 1 {
+            println!("code: {}", read.code);
+        } else {
+            println!("{}: code: {}", path.display(), read.code);
         }
-    }
-    if failed > 0 {
-        bail!("{failed} of {} image(s) could not be read", args.images.len());
-    }
-    Ok(())
+        Ok(())
+    })
 }

@@ -2,6 +2,7 @@
 
 mod bench;
 mod bench_step;
+mod each_image;
 mod eval_captcha;
 mod eval_classify;
 mod eval_faces;
