@@ -101,6 +101,7 @@ async fn a_real_photo_gets_its_faces_drawn_as_natively() {
     let shown = drawn(&browser).await;
     let timing = browser.wait_for("#faces .timing").await;
     let (proposals_ms, model_ms) = (timing.attr("data-proposals-ms").await.unwrap().unwrap(), timing.attr("data-model-ms").await.unwrap().unwrap());
+    browser.client.execute("document.getElementById('faces').scrollIntoView()", vec![]).await.unwrap();
     let shot = browser.screenshot("faces.png").await;
     eprintln!("{}: the page drew {} face(s) (proposals {proposals_ms} ms, model {model_ms} ms in the browser); screenshot {}", photo.display(), shown.len(), shot.display());
     assert_same(&shown, &native.rethreshold(0.99, 0.3));
