@@ -5,6 +5,7 @@
 //! It runs on the CPU, natively and in the browser.
 
 use candle_core::{bail, CpuStorage, CustomOp2, Layout, Result, Shape, Tensor};
+use rayon::prelude::*;
 
 use crate::op_operand::{cpu_f32_data, f32_data};
 
@@ -50,30 +51,37 @@ impl RoiPool {
             .collect()
     }
 
-    /// Calls `f(output index, input index of the bin's maximum)` for every output value.
-    fn for_each_max(&self, x: &[f32], win: &[Window], (c, h, w): (usize, usize, usize), mut f: impl FnMut(usize, usize)) {
+    /// For every output value of one region (channel, bin row, bin column), the input index
+    /// of its bin's maximum, written to `argmax` (`c * out * out` long).
+    fn region_argmax(&self, x: &[f32], win: &Window, (c, h, w): (usize, usize, usize), argmax: &mut [usize]) {
         let o = self.out;
-        for (r, win) in win.iter().enumerate() {
-            let (rw, rh) = (win.x1 - win.x0, win.y1 - win.y0);
-            for ch in 0..c {
-                let plane = (win.image * c + ch) * h * w;
-                for by in 0..o {
-                    let (ys, ye) = (win.y0 + by * rh / o, win.y0 + ((by + 1) * rh).div_ceil(o));
-                    for bx in 0..o {
-                        let (xs, xe) = (win.x0 + bx * rw / o, win.x0 + ((bx + 1) * rw).div_ceil(o));
-                        let mut best = plane + ys * w + xs;
-                        for y in ys..ye {
-                            for at in plane + y * w + xs..plane + y * w + xe {
-                                if x[at] > x[best] {
-                                    best = at;
-                                }
+        let (rw, rh) = (win.x1 - win.x0, win.y1 - win.y0);
+        for ch in 0..c {
+            let plane = (win.image * c + ch) * h * w;
+            for by in 0..o {
+                let (ys, ye) = (win.y0 + by * rh / o, win.y0 + ((by + 1) * rh).div_ceil(o));
+                for bx in 0..o {
+                    let (xs, xe) = (win.x0 + bx * rw / o, win.x0 + ((bx + 1) * rw).div_ceil(o));
+                    let mut best = plane + ys * w + xs;
+                    for y in ys..ye {
+                        for at in plane + y * w + xs..plane + y * w + xe {
+                            if x[at] > x[best] {
+                                best = at;
                             }
                         }
-                        f(((r * c + ch) * o + by) * o + bx, best);
                     }
+                    argmax[(ch * o + by) * o + bx] = best;
                 }
             }
         }
+    }
+
+    /// The input index of every output value's maximum, regions spread over the threads.
+    fn argmax(&self, x: &[f32], windows: &[Window], dims: (usize, usize, usize)) -> Vec<usize> {
+        let per_region = dims.0 * self.out * self.out;
+        let mut argmax = vec![0usize; windows.len() * per_region];
+        argmax.par_chunks_mut(per_region.max(1)).zip(windows.par_iter()).for_each(|(out, win)| self.region_argmax(x, win, dims, out));
+        argmax
     }
 
     fn shapes(&self, l1: &Layout, l2: &Layout) -> Result<((usize, usize, usize, usize), usize)> {
@@ -95,8 +103,7 @@ impl CustomOp2 for RoiPool {
         let ((n, c, h, w), r) = self.shapes(l1, l2)?;
         let (x, rois) = (f32_data(OP, s1, l1, "features")?, f32_data(OP, s2, l2, "regions")?);
         let windows = self.windows(rois, r, (n, h, w))?;
-        let mut y = vec![0f32; r * c * self.out * self.out];
-        self.for_each_max(x, &windows, (c, h, w), |o, i| y[o] = x[i]);
+        let y: Vec<f32> = self.argmax(x, &windows, (c, h, w)).into_iter().map(|i| x[i]).collect();
         Ok((CpuStorage::F32(y), Shape::from((r, c, self.out, self.out))))
     }
 
@@ -109,7 +116,9 @@ impl CustomOp2 for RoiPool {
         let (x, rv, g) = (cpu_f32_data(OP, &xs, xl, "features")?, cpu_f32_data(OP, &rs, rl, "regions")?, cpu_f32_data(OP, &gs, gl, "gradient")?);
         let windows = self.windows(rv, r, (n, h, w))?;
         let mut dx = vec![0f32; x.len()];
-        self.for_each_max(x, &windows, (c, h, w), |o, i| dx[i] += g[o]);
+        for (o, i) in self.argmax(x, &windows, (c, h, w)).into_iter().enumerate() {
+            dx[i] += g[o];
+        }
         Ok((Some(Tensor::from_vec(dx, xl.shape().clone(), features.device())?), None))
     }
 }
