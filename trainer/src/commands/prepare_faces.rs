@@ -18,7 +18,7 @@ use super::skipped_report;
 use crate::cli::PrepareFacesArgs;
 use crate::dataset::face_boxes::{self, AnnotatedImage};
 use crate::dataset::Skipped;
-use crate::detection::sample_cache::{ImageSamples, SampleCache};
+use crate::detection::sample_cache::{check_settings, ImageSamples, SampleCache};
 use crate::detection::sampling::SamplingRule;
 
 /// Images worked on in parallel between two appends to the cache.
@@ -44,6 +44,8 @@ fn sample(photo: &AnnotatedImage, side: u32, proposals: usize) -> std::result::R
         regions: regions.iter().map(|r| [r.bounds.x0, r.bounds.y0, r.bounds.x1, r.bounds.y1]).collect(),
         labels: regions.iter().map(|r| r.face.is_some() as u32).collect(),
         offsets: regions.iter().map(|r| r.face.and_then(|t| BoxOffsets::encode(&r.bounds, &t)).map_or([0.0; 4], BoxOffsets::to_array)).collect(),
+        side,
+        proposals,
     })
 }
 
@@ -51,6 +53,9 @@ fn sample(photo: &AnnotatedImage, side: u32, proposals: usize) -> std::result::R
 /// reporting unreadable photos; returns every record the cache holds.
 pub fn prepare_photos(photos: &[&AnnotatedImage], cache_path: &Path, side: u32, proposals: usize) -> Result<Vec<ImageSamples>> {
     let mut cache = SampleCache::open(cache_path)?;
+    if !cache.is_empty() {
+        check_settings(&SampleCache::read_all(cache_path)?, cache_path, side, proposals)?;
+    }
     let todo: Vec<&AnnotatedImage> = photos.iter().copied().filter(|p| !p.path.file_name().is_some_and(|n| cache.has(&n.to_string_lossy()))).collect();
     if !cache.is_empty() {
         println!("resuming: {} of {} photos already in {}", photos.len() - todo.len(), photos.len(), cache_path.display());

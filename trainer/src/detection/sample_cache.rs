@@ -20,6 +20,27 @@ pub struct ImageSamples {
     pub labels: Vec<u32>,
     /// Offsets to the true box, per region (zeros for background).
     pub offsets: Vec<[f32; 4]>,
+    /// The letterboxed side the regions were found at (0 in caches written before it was kept).
+    #[serde(default)]
+    pub side: u32,
+    /// Proposals searched per photo (0 when not kept).
+    #[serde(default)]
+    pub proposals: usize,
+}
+
+/// Fails, naming the cache, when it holds regions prepared with another side or proposal
+/// count than asked for (mixing them would train on regions in the wrong coordinates).
+pub fn check_settings(records: &[ImageSamples], path: &Path, side: u32, proposals: usize) -> Result<()> {
+    if let Some(r) = records.iter().find(|r| (r.side != 0 && r.side != side) || (r.proposals != 0 && r.proposals != proposals)) {
+        anyhow::bail!(
+            "{}: {} was prepared with --side {} --proposals {}, not --side {side} --proposals {proposals}: give another --cache or delete it",
+            path.display(),
+            r.image,
+            r.side,
+            r.proposals
+        );
+    }
+    Ok(())
 }
 
 /// The cache file: the images already prepared, and appending more.
@@ -96,7 +117,18 @@ mod tests {
     use super::*;
 
     fn samples(name: &str) -> ImageSamples {
-        ImageSamples { image: name.into(), regions: vec![[1.0, 2.0, 30.0, 40.0]], labels: vec![1], offsets: vec![[0.1, -0.1, 0.2, 0.0]] }
+        ImageSamples { image: name.into(), regions: vec![[1.0, 2.0, 30.0, 40.0]], labels: vec![1], offsets: vec![[0.1, -0.1, 0.2, 0.0]], side: 256, proposals: 2000 }
+    }
+
+    #[test]
+    fn regions_of_other_settings_are_refused_and_old_records_accepted() {
+        let path = Path::new("c.jsonl");
+        let mut old = samples("old.jpg");
+        (old.side, old.proposals) = (0, 0);
+        assert!(check_settings(&[samples("a.jpg"), old], path, 256, 2000).is_ok());
+        let err = check_settings(&[samples("a.jpg")], path, 320, 2000).unwrap_err().to_string();
+        assert!(err.contains("c.jsonl") && err.contains("--side 256") && err.contains("--side 320"), "{err}");
+        assert!(check_settings(&[samples("a.jpg")], path, 256, 500).is_err());
     }
 
     #[test]
