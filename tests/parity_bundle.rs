@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use candle_core::{DType, Device, Tensor};
-use ocellus::{InputSize, TrainedModel};
+use ocellus::face_detection::{detect, DetectOptions};
+use ocellus::{InputSize, Task, TrainedModel};
 use ocellus_trainer::dataset::{ImageSet, Sample, Source};
 
 use crate::fixture_images::{generated, real_cifar, real_face_photo, Fixture};
@@ -25,7 +26,9 @@ pub fn trainer_input(fixture: &Fixture, size: InputSize, dir: &Path) -> Tensor {
 }
 
 /// Builds the bundle: `image.<i>` (encoded bytes, u8), `input.<model>.<i>` (f32) and
-/// `logits.<model>.<i>` (f32) for each shipped model, `model.<model>` (the weights file, u8).
+/// `logits.<model>.<i>` (f32) for each shipped image model, `faces.<model>` (every scored
+/// region of the proposals photo, f32 x0 y0 x1 y1 score) for each face model, `model.<model>`
+/// (the weights file, u8).
 pub fn build() -> Vec<u8> {
     let scratch = tempfile::tempdir().unwrap();
     let mut fixtures = generated();
@@ -35,10 +38,21 @@ pub fn build() -> Vec<u8> {
     for (i, f) in fixtures.iter().enumerate() {
         tensors.insert(format!("image.{i}"), bytes_tensor(&f.bytes));
     }
+    // Selective search on a real photo (or the generated wide image): the boxes, in rank order.
+    let photo = real_face_photo().unwrap_or_else(|| fixtures[1].bytes.clone());
+    let img = ocellus::image_input::decode_rgb(&photo).unwrap();
     for (m, entry) in manifest().models.iter().enumerate() {
         let weights = std::fs::read(repo_root().join("static/models").join(&entry.file)).unwrap();
         let model = TrainedModel::from_bytes(&weights, &Device::Cpu).unwrap();
         tensors.insert(format!("model.{m}"), bytes_tensor(&weights));
+        if matches!(model.card.task, Task::Faces { .. }) {
+            // A face model's answer for the photo: every scored region (x0, y0, x1, y1, score).
+            let options = DetectOptions { threshold: f32::NEG_INFINITY, ..Default::default() };
+            let found = detect(&model, &img, options, || 0.0).unwrap();
+            let flat: Vec<f32> = found.candidates.iter().flat_map(|c| [c.bounds.x0, c.bounds.y0, c.bounds.x1, c.bounds.y1, c.score]).collect();
+            tensors.insert(format!("faces.{m}"), Tensor::from_vec(flat.clone(), flat.len(), &Device::Cpu).unwrap());
+            continue;
+        }
         for (i, f) in fixtures.iter().enumerate() {
             let x = trainer_input(f, model.card.input, scratch.path());
             let logits = model.logits(&x).unwrap();
@@ -46,9 +60,6 @@ pub fn build() -> Vec<u8> {
             tensors.insert(format!("logits.{m}.{i}"), logits);
         }
     }
-    // Selective search on a real photo (or the generated wide image): the boxes, in rank order.
-    let photo = real_face_photo().unwrap_or_else(|| fixtures[1].bytes.clone());
-    let img = ocellus::image_input::decode_rgb(&photo).unwrap();
     let boxes: Vec<u32> = selective_search(&img, Mode::Fast, 2000, 1).iter().flat_map(|b| [b.x, b.y, b.w, b.h]).collect();
     tensors.insert("proposals.image".into(), bytes_tensor(&photo));
     tensors.insert("proposals.boxes".into(), Tensor::from_vec(boxes.clone(), boxes.len(), &Device::Cpu).unwrap());

@@ -14,7 +14,8 @@ fn trainer_and_page_paths_agree_on_every_fixture() {
     let dir = tempfile::tempdir().unwrap();
     let mut fixtures = generated();
     fixtures.extend(real_cifar("trainer_and_page_paths_agree_on_every_fixture (real photos)"));
-    for entry in &manifest().models {
+    // Face models answer with regions, not logits: `web/tests/parity.rs` checks those.
+    for entry in manifest().models.iter().filter(|m| m.task != "faces") {
         let bytes = std::fs::read(repo_root().join("static/models").join(&entry.file)).unwrap();
         let model = TrainedModel::from_bytes(&bytes, &Device::Cpu).unwrap();
         for f in &fixtures {
@@ -37,6 +38,15 @@ fn the_bundle_is_reproducible() {
     names.sort();
     assert!(names.iter().any(|n| n.starts_with("logits.0.")) && names.iter().any(|n| n.starts_with("model.0")));
     for name in names {
-        assert!(a.tensor(name).unwrap().data() == b.tensor(name).unwrap().data(), "{name} differs between two builds");
+        let (x, y) = (a.tensor(name).unwrap(), b.tensor(name).unwrap());
+        if name.starts_with("faces.") {
+            // Scores of thousands of regions: equal up to the thread pool's summation order.
+            let f = |d: &[u8]| d.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect::<Vec<f32>>();
+            let (fx, fy) = (f(x.data()), f(y.data()));
+            assert_eq!(fx.len(), fy.len(), "{name} differs in length between two builds");
+            assert!(fx.iter().zip(&fy).all(|(p, q)| (p - q).abs() <= 1e-5 * p.abs().max(1.0)), "{name} differs between two builds");
+        } else {
+            assert!(x.data() == y.data(), "{name} differs between two builds");
+        }
     }
 }

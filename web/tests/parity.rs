@@ -1,11 +1,13 @@
 //! Browser parity: in headless Chromium, the page's preprocessing and models give the same
-//! tensors and logits as the native trainer for real images and the real shipped weights.
+//! tensors and logits as the native trainer for real images and the real shipped weights, and
+//! the shipped face models the same scored regions for a real photo.
 //!
 //! The native side is the bundle that `cargo xtask test` writes first (see
 //! `tests/parity_bundle.rs`) and names in `OCELLUS_PARITY_BUNDLE`; this test embeds it.
 #![cfg(target_arch = "wasm32")]
 
 use candle_core::{Device, Tensor};
+use ocellus::face_detection::{detect, DetectOptions};
 use ocellus::image_input::image_tensor;
 use ocellus::TrainedModel;
 use safetensors::SafeTensors;
@@ -42,6 +44,10 @@ fn preprocessing_and_logits_match_native() {
     let mut worst = 0f32;
     for m in 0..models {
         let model = TrainedModel::from_bytes(bundle.tensor(&format!("model.{m}")).unwrap().data(), &Device::Cpu).unwrap();
+        if matches!(model.card.task, ocellus::Task::Faces { .. }) {
+            worst = worst.max(faces_match(&bundle, &model, m));
+            continue;
+        }
         for (i, name) in images.iter().enumerate() {
             let x = image_tensor(bundle.tensor(&format!("image.{i}")).unwrap().data(), model.card.input, &Device::Cpu).unwrap();
             assert_eq!(values(&x), floats(&bundle, &format!("input.{m}.{i}")), "{name}: the browser's tensor differs from the trainer's");
@@ -54,6 +60,24 @@ fn preprocessing_and_logits_match_native() {
         }
     }
     web_sys::console::log_1(&format!("parity: {} images x {models} models, largest logit difference {worst:e}", images.len()).into());
+}
+
+/// A face model finds the same scored regions in the proposals photo as natively (boxes to
+/// 0.01 pixel, scores to 5e-5); returns the largest score difference.
+fn faces_match(bundle: &SafeTensors, model: &TrainedModel, m: usize) -> f32 {
+    let img = ocellus::image_input::decode_rgb(bundle.tensor("proposals.image").unwrap().data()).unwrap();
+    let options = DetectOptions { threshold: f32::NEG_INFINITY, ..Default::default() };
+    let browser = detect(model, &img, options, || 0.0).unwrap().candidates;
+    let native = floats(bundle, &format!("faces.{m}"));
+    assert_eq!(browser.len() * 5, native.len(), "model {m}: a different number of scored regions in the browser");
+    let mut worst = 0f32;
+    for (c, n) in browser.iter().zip(native.chunks_exact(5)) {
+        let b = [c.bounds.x0, c.bounds.y0, c.bounds.x1, c.bounds.y1];
+        assert!(b.iter().zip(n).all(|(x, y)| (x - y).abs() < 0.01), "model {m}: region {b:?} in the browser, {:?} natively", &n[..4]);
+        worst = worst.max((c.score - n[4]).abs());
+        assert!((c.score - n[4]).abs() <= 5e-5, "model {m}: score {} in the browser, {} natively", c.score, n[4]);
+    }
+    worst
 }
 
 #[wasm_bindgen_test]
