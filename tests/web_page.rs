@@ -179,15 +179,17 @@ async fn bad_files_are_named_and_the_users_own_model_is_used() {
 }
 
 #[tokio::test]
-async fn bench_mode_times_every_shipped_model() {
-    let test = "bench_mode_times_every_shipped_model";
+async fn bench_mode_times_every_shipped_image_model() {
+    let test = "bench_mode_times_every_shipped_image_model";
     let Some(site) = site_or_skip(test) else { return };
     let Some(browser) = browser_or_skip(test).await else { return };
     let server = StaticServer::start(&site, SUB_PATH);
     browser.client.goto(&format!("{}?bench", server.url)).await.unwrap();
     browser.wait_for("#bench-results[data-done='true']").await;
     let rows = browser.client.find_all(fantoccini::Locator::Css("#bench-results tbody tr")).await.unwrap();
-    assert_eq!(rows.len(), manifest().models.len(), "{:?}", browser.texts("#bench .error").await);
+    // Face models are timed through detection (`cargo xtask bench-web`), not here.
+    let timed = manifest().models.iter().filter(|m| m.task != "faces").count();
+    assert_eq!(rows.len(), timed, "{:?}", browser.texts("#bench .error").await);
     for row in rows {
         let median: f64 = row.attr("data-median").await.unwrap().unwrap().parse().unwrap();
         assert!(median > 0.0);
