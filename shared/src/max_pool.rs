@@ -1,10 +1,14 @@
 //! Non-overlapping max pooling (kernel = stride, as LeNet uses it) as one candle custom op on
-//! the CPU: a single pass forward, and a backward that sends each window's gradient to its
-//! maximum (the first one on ties, as PyTorch does). Candle's own backward builds it from an
-//! upsample, a comparison, an average pool and two products over the whole tensor.
+//! the CPU, optionally fused with the ReLU before it (ReLU then max-pool equals max-pool then
+//! ReLU, on a quarter of the values): a single pass forward, and a backward that sends each
+//! window's gradient to its maximum (the first one on ties, as PyTorch does). Candle's own
+//! backward builds it from an upsample, a comparison, an average pool and two products over
+//! the whole tensor, and its ReLU backward from four more passes.
 
 use candle_core::{bail, CpuStorage, CustomOp1, Layout, Result, Shape, Tensor};
+use rayon::prelude::*;
 
+use crate::conv::passes::threads;
 use crate::kernel_choice::ours_for;
 use crate::op_operand::{cpu_f32_data, f32_data};
 
@@ -14,16 +18,39 @@ const OP: &str = "max pool";
 /// that do not fill a window are dropped): ours for f32 on the CPU, candle's otherwise.
 pub fn max_pool2d(x: &Tensor, k: usize) -> Result<Tensor> {
     if ours_for(x) {
-        x.contiguous()?.apply_op1(MaxPoolOp { k })
+        x.contiguous()?.apply_op1(MaxPoolOp { k, relu: false })
     } else {
         x.max_pool2d(k)
     }
 }
 
-/// The pooling op; `k` is the window side and the stride.
+/// `max_pool2d(x.relu(), k)` as one op: ours for f32 on the CPU, candle's two otherwise.
+pub fn relu_max_pool2d(x: &Tensor, k: usize) -> Result<Tensor> {
+    if ours_for(x) {
+        x.contiguous()?.apply_op1(MaxPoolOp { k, relu: true })
+    } else {
+        x.relu()?.max_pool2d(k)
+    }
+}
+
+/// The pooling op; `k` is the window side and the stride; `relu` clamps the maxima at zero.
 #[derive(Clone, Copy, Debug)]
 struct MaxPoolOp {
     k: usize,
+    relu: bool,
+}
+
+/// Planes per parallel task: enough work to pay for the hand-over.
+const PLANES_PER_TASK: usize = 8;
+
+/// Runs `f(input plane, output plane)` over matching planes of `input` and `output`, on the
+/// threads when there are several.
+fn per_plane(input: &[f32], in_len: usize, output: &mut [f32], out_len: usize, f: impl Fn(&[f32], &mut [f32]) + Sync + Send) {
+    if threads() > 1 {
+        output.par_chunks_mut(out_len).zip(input.par_chunks(in_len)).with_min_len(PLANES_PER_TASK).for_each(|(o, i)| f(i, o));
+    } else {
+        output.chunks_mut(out_len).zip(input.chunks(in_len)).for_each(|(o, i)| f(i, o));
+    }
 }
 
 impl MaxPoolOp {
@@ -36,54 +63,125 @@ impl MaxPoolOp {
         Ok((n * c, h, w, h / self.k, w / self.k))
     }
 
-    /// Index in the plane of window (oy, ox)'s first maximum.
-    fn argmax(&self, plane: &[f32], w: usize, oy: usize, ox: usize) -> usize {
-        let mut best = oy * self.k * w + ox * self.k;
-        for i in 0..self.k {
-            let row = (oy * self.k + i) * w + ox * self.k;
-            for at in row..row + self.k {
-                if plane[at] > plane[best] {
-                    best = at;
+    /// One plane's window maxima, row by row of windows.
+    fn pool_plane(&self, plane: &[f32], w: usize, out: &mut [f32]) {
+        let k = self.k;
+        let ow = w / k;
+        for (oy, orow) in out.chunks_exact_mut(ow).enumerate() {
+            let rows = &plane[oy * k * w..(oy + 1) * k * w];
+            if k == 2 {
+                // The common case, in a form the compiler vectorises.
+                let (r0, r1) = rows.split_at(w);
+                for ((o, a), b) in orow.iter_mut().zip(r0.chunks_exact(2)).zip(r1.chunks_exact(2)) {
+                    *o = a[0].max(a[1]).max(b[0].max(b[1]));
+                }
+            } else {
+                orow.fill(f32::NEG_INFINITY);
+                for row in rows.chunks_exact(w) {
+                    for (o, win) in orow.iter_mut().zip(row.chunks_exact(k)) {
+                        *o = win.iter().fold(*o, |m, &v| m.max(v));
+                    }
+                }
+            }
+            if self.relu {
+                orow.iter_mut().for_each(|o| *o = o.max(0.0));
+            }
+        }
+    }
+
+    /// The 2x2 windows of one row of outputs, branch-free: each window's gradient goes to its
+    /// first cell holding the output value. `x` and `dx` are the two input rows (width `w`).
+    fn window_rows_2(&self, x: &[f32], dx: &mut [f32], y: &[f32], g: &[f32]) {
+        let w = x.len() / 2;
+        let (x0, x1) = x.split_at(w);
+        let (d0, d1) = dx.split_at_mut(w);
+        let windows = x0.chunks_exact(2).zip(x1.chunks_exact(2)).zip(d0.chunks_exact_mut(2).zip(d1.chunks_exact_mut(2)));
+        for (((a, b), (da, db)), (&y, &g)) in windows.zip(y.iter().zip(g)) {
+            let g = if self.relu && y <= 0.0 { 0.0 } else { g };
+            let (m0, m1, m2) = (a[0] == y, a[1] == y, b[0] == y);
+            let first = [m0, m1 && !m0, m2 && !m0 && !m1];
+            da[0] = if first[0] { g } else { 0.0 };
+            da[1] = if first[1] { g } else { 0.0 };
+            db[0] = if first[2] { g } else { 0.0 };
+            // The last cell also takes a NaN window's gradient, which matches no cell.
+            db[1] = if first.iter().any(|&f| f) { 0.0 } else { g };
+        }
+    }
+
+    /// Index in the plane of window (oy, ox)'s first cell holding `value`, else of its first
+    /// maximum (when the maximum is NaN).
+    fn source(&self, plane: &[f32], w: usize, oy: usize, ox: usize, value: f32) -> usize {
+        let k = self.k;
+        let corner = oy * k * w + ox * k;
+        let window = &plane[corner..corner + (k - 1) * w + k];
+        for i in 0..k {
+            for (j, &v) in window[i * w..i * w + k].iter().enumerate() {
+                if v == value {
+                    return corner + i * w + j;
                 }
             }
         }
-        best
+        let mut best = 0;
+        for i in 0..k {
+            for j in 0..k {
+                if window[i * w + j] > window[best] {
+                    best = i * w + j;
+                }
+            }
+        }
+        corner + best
     }
 }
 
 impl CustomOp1 for MaxPoolOp {
     fn name(&self) -> &'static str {
-        "ocellus-max-pool2d"
+        if self.relu {
+            "ocellus-relu-max-pool2d"
+        } else {
+            "ocellus-max-pool2d"
+        }
     }
 
     fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
         let (planes, h, w, oh, ow) = self.dims(layout)?;
         let x = f32_data(OP, storage, layout, "input")?;
-        let mut y = Vec::with_capacity(planes * oh * ow);
-        for plane in x.chunks_exact(h * w) {
-            for oy in 0..oh {
-                for ox in 0..ow {
-                    y.push(plane[self.argmax(plane, w, oy, ox)]);
-                }
-            }
-        }
+        let mut y = vec![0f32; planes * oh * ow];
+        per_plane(x, h * w, &mut y, oh * ow, |plane, out| self.pool_plane(plane, w, out));
         let dims = layout.shape().dims();
         Ok((CpuStorage::F32(y), Shape::from((dims[0], dims[1], oh, ow))))
     }
 
-    fn bwd(&self, x: &Tensor, _res: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
+    fn bwd(&self, x: &Tensor, res: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
         let grad = grad.contiguous()?;
         let (xs, xl) = x.storage_and_layout();
+        let (ys, yl) = res.storage_and_layout();
         let (gs, gl) = grad.storage_and_layout();
-        let (xv, gv) = (cpu_f32_data(OP, &xs, xl, "input")?, cpu_f32_data(OP, &gs, gl, "gradient")?);
+        let xv = cpu_f32_data(OP, &xs, xl, "input")?;
+        let (yv, gv) = (cpu_f32_data(OP, &ys, yl, "output")?, cpu_f32_data(OP, &gs, gl, "gradient")?);
         let (_, h, w, oh, ow) = self.dims(xl)?;
         let mut dx = vec![0f32; xv.len()];
-        for ((plane, dplane), g) in xv.chunks_exact(h * w).zip(dx.chunks_exact_mut(h * w)).zip(gv.chunks_exact(oh * ow)) {
+        // Each input plane is paired with its output and gradient planes by index.
+        let planes: Vec<(&[f32], &[f32])> = yv.chunks_exact(oh * ow).zip(gv.chunks_exact(oh * ow)).collect();
+        let backward = |i: usize, plane: &[f32], dplane: &mut [f32]| {
+            let (y, g) = planes[i];
             for oy in 0..oh {
-                for ox in 0..ow {
-                    dplane[self.argmax(plane, w, oy, ox)] += g[oy * ow + ox];
+                let (yrow, grow) = (&y[oy * ow..(oy + 1) * ow], &g[oy * ow..(oy + 1) * ow]);
+                if self.k == 2 {
+                    self.window_rows_2(&plane[2 * oy * w..(2 * oy + 2) * w], &mut dplane[2 * oy * w..(2 * oy + 2) * w], yrow, grow);
+                    continue;
+                }
+                for (ox, (&y, &g)) in yrow.iter().zip(grow).enumerate() {
+                    // A clamped maximum passes no gradient.
+                    if !(self.relu && y <= 0.0) {
+                        dplane[self.source(plane, w, oy, ox, y)] += g;
+                    }
                 }
             }
+        };
+        if threads() > 1 {
+            dx.par_chunks_mut(h * w).zip(xv.par_chunks(h * w)).enumerate().with_min_len(PLANES_PER_TASK).for_each(|(i, (d, p))| backward(i, p, d));
+        } else {
+            dx.chunks_mut(h * w).zip(xv.chunks(h * w)).enumerate().for_each(|(i, (d, p))| backward(i, p, d));
         }
         Ok(Some(Tensor::from_vec(dx, xl.shape().clone(), x.device())?))
     }
@@ -96,7 +194,8 @@ mod tests {
     use rand::{Rng, SeedableRng};
 
     /// The gradient by definition: each window's output gradient lands on its maximum.
-    fn naive_grad(x: &[f32], g: &[f32], dims: [usize; 4], k: usize) -> Vec<f32> {
+    /// With `relu`, a window whose maximum is not positive passes nothing.
+    fn naive_grad(x: &[f32], g: &[f32], dims: [usize; 4], k: usize, relu: bool) -> Vec<f32> {
         let [n, c, h, w] = dims;
         let (oh, ow) = (h / k, w / k);
         let mut dx = vec![0f32; x.len()];
@@ -104,8 +203,11 @@ mod tests {
             for oy in 0..oh {
                 for ox in 0..ow {
                     let cells = (0..k * k).map(|i| p * h * w + (oy * k + i / k) * w + ox * k + i % k);
-                    let best = cells.max_by(|&a, &b| x[a].total_cmp(&x[b])).unwrap();
-                    dx[best] += g[(p * oh + oy) * ow + ox];
+                    // max_by keeps the last of equal maxima; reversed, the first.
+                    let best = cells.rev().max_by(|&a, &b| x[a].total_cmp(&x[b])).unwrap();
+                    if !relu || x[best] > 0.0 {
+                        dx[best] += g[(p * oh + oy) * ow + ox];
+                    }
                 }
             }
         }
@@ -116,28 +218,29 @@ mod tests {
     fn forward_matches_candle_and_backward_the_definition() {
         let seed: u64 = rand::rng().random();
         let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-        for (dims, k) in [([2, 3, 8, 8], 2), ([1, 2, 7, 5], 2), ([3, 1, 9, 9], 3), ([2, 6, 28, 28], 2)] {
+        let cases = [([2, 3, 8, 8], 2), ([1, 2, 7, 5], 2), ([3, 1, 9, 9], 3), ([2, 6, 28, 28], 2), ([20, 4, 10, 10], 2)];
+        for ((dims, k), relu) in cases.into_iter().flat_map(|c| [(c, false), (c, true)]) {
             let n: usize = dims.iter().product();
             let values: Vec<f32> = (0..n).map(|_| rng.random_range(-1.0..1.0)).collect();
             let x = Var::from_tensor(&Tensor::from_vec(values.clone(), &dims, &Device::Cpu).unwrap()).unwrap();
-            let ours = x.as_tensor().apply_op1(MaxPoolOp { k }).unwrap();
-            let theirs = x.as_tensor().max_pool2d(k).unwrap();
+            let ours = x.as_tensor().apply_op1(MaxPoolOp { k, relu }).unwrap();
+            let theirs = if relu { x.as_tensor().relu().unwrap() } else { x.as_tensor().clone() }.max_pool2d(k).unwrap();
             let diff = (&ours - &theirs).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
-            assert_eq!(diff, 0.0, "{dims:?} seed {seed}");
+            assert_eq!(diff, 0.0, "{dims:?} relu {relu} seed {seed}");
             let probe: Vec<f32> = (0..ours.elem_count()).map(|_| rng.random_range(-1.0..1.0)).collect();
             let probe_t = Tensor::from_vec(probe.clone(), ours.shape(), &Device::Cpu).unwrap();
             let grads = (ours * &probe_t).unwrap().sum_all().unwrap().backward().unwrap();
             let got: Vec<f32> = grads.get(&x).unwrap().flatten_all().unwrap().to_vec1().unwrap();
             // Not against candle's backward: candle 0.11 multiplies the gradient by the share of
             // maxima in the window (1/k² without ties) instead of dividing by their count.
-            assert_eq!(got, naive_grad(&values, &probe, dims, k), "{dims:?} seed {seed}");
+            assert_eq!(got, naive_grad(&values, &probe, dims, k, relu), "{dims:?} relu {relu} seed {seed}");
         }
     }
 
     #[test]
     fn ties_send_the_gradient_to_the_first_maximum() {
         let x = Var::from_tensor(&Tensor::new(&[[[[1f32, 1.], [1., 1.]]]], &Device::Cpu).unwrap()).unwrap();
-        let y = x.as_tensor().apply_op1(MaxPoolOp { k: 2 }).unwrap();
+        let y = x.as_tensor().apply_op1(MaxPoolOp { k: 2, relu: false }).unwrap();
         let g = y.sum_all().unwrap().backward().unwrap();
         assert_eq!(g.get(&x).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap(), vec![1.0, 0.0, 0.0, 0.0]);
     }

@@ -58,9 +58,11 @@ impl CustomOp2 for Conv2dOp {
         let grad = grad.contiguous()?;
         let (_, _, h, wd) = x.dims4()?;
         let (_, _, kh, kw) = w.dims4()?;
-        let dx = grad.apply_op2_no_bwd(w, &InputGradOp { conv: *self, h, w: wd })?;
+        // The network's input takes no gradient: skipping it saves a first layer's largest pass
+        // (LeNet's conv1 input gradient was a tenth of its step).
+        let dx = if x.track_op() { Some(grad.apply_op2_no_bwd(w, &InputGradOp { conv: *self, h, w: wd })?) } else { None };
         let dw = x.apply_op2_no_bwd(&grad, &WeightGradOp { conv: *self, kh, kw })?;
-        Ok((Some(dx), Some(dw)))
+        Ok((dx, Some(dw)))
     }
 }
 

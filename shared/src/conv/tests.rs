@@ -177,8 +177,32 @@ fn the_layer_keeps_candle_nn_names_and_adds_the_bias() {
     assert!(names.contains(&"conv.weight".to_string()) && names.contains(&"conv.bias".to_string()), "{names:?}");
     let x = random(&mut StdRng::seed_from_u64(1), &[2, 3, 6, 6]);
     let cfg = candle_nn::Conv2dConfig { padding: 1, ..Default::default() };
-    let reference = candle_nn::Conv2d::new(varmap.get((4, 3, 3, 3), "conv.weight", candle_nn::Init::Const(0.), candle_core::DType::F32, &Device::Cpu).unwrap(), Some(varmap.get(4, "conv.bias", candle_nn::Init::Const(0.), candle_core::DType::F32, &Device::Cpu).unwrap()), cfg);
+    let reference = candle_nn::Conv2d::new(
+        varmap.get((4, 3, 3, 3), "conv.weight", candle_nn::Init::Const(0.), candle_core::DType::F32, &Device::Cpu).unwrap(),
+        Some(varmap.get(4, "conv.bias", candle_nn::Init::Const(0.), candle_core::DType::F32, &Device::Cpu).unwrap()),
+        cfg,
+    );
     use candle_core::Module;
     let e = relative_error(&layer.forward(&x).unwrap(), &reference.forward(&x).unwrap());
     assert!(e < 1e-5, "{e}");
+}
+
+#[test]
+fn an_untracked_input_gets_no_gradient_and_the_kernel_the_same_one() {
+    let seed: u64 = rand::rng().random();
+    let mut rng = StdRng::seed_from_u64(seed);
+    let x = random(&mut rng, &[3, 2, 6, 5]);
+    let w = Var::from_tensor(&random(&mut rng, &[4, 2, 3, 3])).unwrap();
+    let probe = random(&mut rng, &[3, 4, 6, 5]);
+    let grad_w = |x: &Tensor| {
+        let y = x.apply_op2(w.as_tensor(), Conv2dOp { stride: 1, pad: 1 }).unwrap();
+        let grads = (y * &probe).unwrap().sum_all().unwrap().backward().unwrap();
+        (grads.get(x).is_some(), grads.get(&w).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap())
+    };
+    let (plain_has_grad, plain) = grad_w(&x);
+    let tracked = Var::from_tensor(&x).unwrap();
+    let (tracked_has_grad, with_input) = grad_w(tracked.as_tensor());
+    assert!(!plain_has_grad, "seed {seed}");
+    assert!(tracked_has_grad, "seed {seed}");
+    assert_eq!(plain, with_input, "seed {seed}");
 }

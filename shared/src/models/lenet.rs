@@ -5,7 +5,7 @@ use candle_nn::{linear, Linear, VarBuilder};
 
 use super::dropout::dropout;
 use crate::conv::Conv2d;
-use crate::max_pool::max_pool2d;
+use crate::max_pool::relu_max_pool2d;
 
 use crate::InputSize;
 
@@ -41,8 +41,8 @@ impl LeNet {
 
     /// Logits for a (N, 3, H, W) batch.
     pub fn forward_t(&self, xs: &Tensor, train: bool) -> candle_core::Result<Tensor> {
-        let xs = max_pool2d(&self.conv1.forward(xs)?.relu()?, 2)?;
-        let xs = max_pool2d(&self.conv2.forward(&xs)?.relu()?, 2)?;
+        let xs = relu_max_pool2d(&self.conv1.forward(xs)?, 2)?;
+        let xs = relu_max_pool2d(&self.conv2.forward(&xs)?, 2)?;
         let xs = xs.flatten_from(1)?;
         let xs = dropout(&self.fc1.forward(&xs)?.relu()?, DROPOUT, train)?;
         let xs = dropout(&self.fc2.forward(&xs)?.relu()?, DROPOUT, train)?;
