@@ -1,6 +1,7 @@
 //! Batch normalisation with candle-nn's parameters and names (weight, bias, running_mean,
 //! running_var) and PyTorch's settings; in training on the CPU it runs one fused op
-//! ([`op::BatchNormOp`]) instead of candle-nn's chain of element-wise tensors.
+//! ([`op::BatchNormOp`]) instead of candle-nn's chain of element-wise tensors, with the ReLU
+//! (and the residual add) that follow it in a ResNet folded in.
 
 pub mod op;
 
@@ -9,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use candle_core::{ModuleT, Result, Tensor, Var};
 
 use crate::kernel_choice::ours_for;
-use op::{BatchNormOp, BatchStats};
+use op::{BatchNormOp, BatchStats, Epilogue};
 
 /// PyTorch's defaults, which the tutorial's models were trained with.
 const EPS: f64 = 1e-5;
@@ -28,12 +29,36 @@ impl BatchNorm {
         Ok(BatchNorm { inner: candle_nn::batch_norm(channels, config, vb)? })
     }
 
+    /// `relu(self(x))`, one op in training on the CPU.
+    pub fn forward_relu_t(&self, x: &Tensor, train: bool) -> Result<Tensor> {
+        if train && ours_for(x) {
+            self.forward_fused(x, Epilogue::Relu, None)
+        } else {
+            self.inner.forward_t(x, train)?.relu()
+        }
+    }
+
+    /// `relu(self(x) + skip)`, the end of a ResNet block, one op in training on the CPU.
+    pub fn forward_add_relu_t(&self, x: &Tensor, skip: &Tensor, train: bool) -> Result<Tensor> {
+        if train && ours_for(x) {
+            self.forward_fused(x, Epilogue::ResidualRelu, Some(skip))
+        } else {
+            (self.inner.forward_t(x, train)? + skip)?.relu()
+        }
+    }
+
     /// Training forward with the fused op; updates the running averages the way PyTorch does
     /// (the variance unbiased).
-    fn forward_fused(&self, x: &Tensor) -> Result<Tensor> {
+    fn forward_fused(&self, x: &Tensor, epilogue: Epilogue, skip: Option<&Tensor>) -> Result<Tensor> {
         let (gamma, beta) = self.inner.weight_and_bias().expect("built affine");
         let stats = Arc::new(Mutex::new(BatchStats::default()));
-        let y = x.contiguous()?.apply_op3(gamma, beta, BatchNormOp { eps: EPS as f32, stats: stats.clone() })?;
+        let op = BatchNormOp { eps: EPS as f32, epilogue, stats: stats.clone() };
+        let x = x.contiguous()?;
+        let y = match skip {
+            // The op has three operands: gamma and beta travel as one (2, C) tensor.
+            Some(skip) => x.apply_op3(&Tensor::stack(&[gamma, beta], 0)?, &skip.contiguous()?, op)?,
+            None => x.apply_op3(gamma, beta, op)?,
+        };
         let stats = stats.lock().expect("batch-norm statistics lock");
         let device = x.device();
         let unbias = stats.count as f64 / (stats.count as f64 - 1.0).max(1.0);
@@ -53,7 +78,7 @@ impl BatchNorm {
 impl ModuleT for BatchNorm {
     fn forward_t(&self, x: &Tensor, train: bool) -> Result<Tensor> {
         if train && ours_for(x) {
-            self.forward_fused(x)
+            self.forward_fused(x, Epilogue::None, None)
         } else {
             self.inner.forward_t(x, train)
         }

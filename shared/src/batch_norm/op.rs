@@ -1,7 +1,9 @@
-//! Training-mode batch normalisation of an NCHW tensor as one candle custom op: statistics,
-//! normalisation and the affine step in two passes over the data, and a backward pass that
-//! gives all three gradients from two more, instead of the dozen element-wise tensors
-//! candle-nn's composed version allocates and keeps for autograd.
+//! Training-mode batch normalisation of an NCHW tensor as one candle custom op, optionally
+//! followed in the same pass by a ReLU, or by a residual add and a ReLU (the end of a ResNet
+//! block): statistics, normalisation and the epilogue in three passes over the data, and a
+//! backward pass that gives every gradient from two more, instead of the dozen element-wise
+//! tensors candle-nn's composed version allocates and keeps for autograd (and the four passes
+//! of candle's ReLU backward, and the add's two gradient copies).
 
 use std::sync::{Arc, Mutex};
 
@@ -26,11 +28,25 @@ pub struct BatchStats {
     pub count: usize,
 }
 
-/// `(x, gamma, beta) -> gamma * (x - mean) / sqrt(var + eps) + beta` over the batch's statistics.
+/// What the op does after normalising, and so what its second and third operands are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Epilogue {
+    /// `(x, gamma, beta) -> bn(x)`.
+    None,
+    /// `(x, gamma, beta) -> relu(bn(x))`.
+    Relu,
+    /// `(x, [gamma; beta] as (2, C), skip) -> relu(bn(x) + skip)`.
+    ResidualRelu,
+}
+
+/// `(x, ..) -> gamma * (x - mean) / sqrt(var + eps) + beta` over the batch's statistics, then
+/// the epilogue.
 #[derive(Clone, Debug)]
 pub struct BatchNormOp {
     /// Added to the variance.
     pub eps: f32,
+    /// What follows the normalisation.
+    pub epilogue: Epilogue,
     /// Filled by the forward pass.
     pub stats: Arc<Mutex<BatchStats>>,
 }
@@ -69,24 +85,77 @@ fn per_block(out: &mut [f32], channels: usize, hw: usize, f: impl Fn(usize, usiz
     }
 }
 
+/// Lanes of the partial sums: in-order f32 sums do not vectorise, sixteen running sums do.
+const LANES: usize = 16;
+
+/// Sum of `f(a[i], b[i])` over one run, in f32 lanes (a run is one image's channel, at most a
+/// few thousand values; runs are added up in f64).
+fn run_sum(a: &[f32], b: &[f32], f: impl Fn(f32, f32) -> f32) -> f32 {
+    let mut acc = [0f32; LANES];
+    let (ca, cb) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
+    let tail: f32 = ca.remainder().iter().zip(cb.remainder()).map(|(&x, &y)| f(x, y)).sum();
+    for (xa, xb) in ca.zip(cb) {
+        for ((s, &x), &y) in acc.iter_mut().zip(xa).zip(xb) {
+            *s += f(x, y);
+        }
+    }
+    acc.iter().sum::<f32>() + tail
+}
+
+/// The gradient that reaches the normalisation: none where the ReLU clamped its output.
+fn through_relu(relu: bool, y: f32, dy: f32) -> f32 {
+    if relu && y <= 0.0 {
+        0.0
+    } else {
+        dy
+    }
+}
+
+impl BatchNormOp {
+    fn relu(&self) -> bool {
+        self.epilogue != Epilogue::None
+    }
+
+    /// gamma, beta and the skip input from the second and third operands.
+    fn operands<'a>(&self, channels: usize, s2: &'a CpuStorage, l2: &Layout, s3: &'a CpuStorage, l3: &Layout) -> Result<(&'a [f32], &'a [f32], Option<&'a [f32]>)> {
+        let (gamma, beta, skip) = if self.epilogue == Epilogue::ResidualRelu {
+            let params = f32_data(OP, s2, l2, "weight and bias")?;
+            let (gamma, beta) = params.split_at(params.len() / 2);
+            (gamma, beta, Some(f32_data(OP, s3, l3, "skip input")?))
+        } else {
+            (f32_data(OP, s2, l2, "weight")?, f32_data(OP, s3, l3, "bias")?, None)
+        };
+        if gamma.len() != channels || beta.len() != channels {
+            bail!("batch norm: {channels} channels but {} weights and {} biases", gamma.len(), beta.len());
+        }
+        Ok((gamma, beta, skip))
+    }
+}
+
 impl CustomOp3 for BatchNormOp {
     fn name(&self) -> &'static str {
-        "ocellus-batch-norm"
+        match self.epilogue {
+            Epilogue::None => "ocellus-batch-norm",
+            Epilogue::Relu => "ocellus-batch-norm-relu",
+            Epilogue::ResidualRelu => "ocellus-batch-norm-add-relu",
+        }
     }
 
     fn cpu_fwd(&self, s1: &CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout, s3: &CpuStorage, l3: &Layout) -> Result<(CpuStorage, Shape)> {
         let (n, channels, hw) = dims(l1)?;
-        let (x, gamma, beta) = (f32_data(OP, s1, l1, "input")?, f32_data(OP, s2, l2, "weight")?, f32_data(OP, s3, l3, "bias")?);
-        if gamma.len() != channels || beta.len() != channels {
-            bail!("batch norm: {channels} channels but {} weights and {} biases", gamma.len(), beta.len());
+        let x = f32_data(OP, s1, l1, "input")?;
+        let (gamma, beta, skip) = self.operands(channels, s2, l2, s3, l3)?;
+        if skip.is_some_and(|s| s.len() != x.len()) {
+            bail!("batch norm: the skip input's shape differs from the input's {:?}", l1.shape());
         }
         let count = n * hw;
         let moments = per_channel(channels, |c| {
-            // Two-pass mean and variance, in f64, for the precision of large batches.
-            let sum: f64 = runs(x, n, c, channels, hw).flatten().map(|&v| v as f64).sum();
-            let mean = sum / count as f64;
-            let var = runs(x, n, c, channels, hw).flatten().map(|&v| (v as f64 - mean).powi(2)).sum::<f64>() / count as f64;
-            (mean as f32, var as f32, (1.0 / (var + self.eps as f64).sqrt()) as f32)
+            // Two-pass mean and variance, runs summed in f64, for the precision of large batches.
+            let sum: f64 = runs(x, n, c, channels, hw).map(|r| run_sum(r, r, |v, _| v) as f64).sum();
+            let mean = (sum / count as f64) as f32;
+            let dev: f64 = runs(x, n, c, channels, hw).map(|r| run_sum(r, r, |v, _| (v - mean) * (v - mean)) as f64).sum();
+            let var = dev / count as f64;
+            (mean, var as f32, (1.0 / (var + self.eps as f64).sqrt()) as f32)
         });
         let stats = BatchStats {
             mean: moments.iter().map(|m| m.0).collect(),
@@ -95,36 +164,60 @@ impl CustomOp3 for BatchNormOp {
             count,
         };
         let mut y = vec![0f32; x.len()];
+        let floor = if self.relu() { 0.0 } else { f32::NEG_INFINITY };
         per_block(&mut y, channels, hw, |c, at, block| {
             let (mean, scale, shift) = (stats.mean[c], stats.inv_std[c] * gamma[c], beta[c]);
-            let len = block.len();
-            for (o, &v) in block.iter_mut().zip(&x[at..at + len]) {
-                *o = (v - mean) * scale + shift;
+            let input = &x[at..at + block.len()];
+            match skip {
+                Some(skip) => {
+                    for ((o, &v), &s) in block.iter_mut().zip(input).zip(&skip[at..at + input.len()]) {
+                        *o = ((v - mean) * scale + shift + s).max(floor);
+                    }
+                }
+                None => {
+                    for (o, &v) in block.iter_mut().zip(input) {
+                        *o = ((v - mean) * scale + shift).max(floor);
+                    }
+                }
             }
         });
         *self.stats.lock().expect("batch-norm statistics lock") = stats;
         Ok((CpuStorage::F32(y), l1.shape().clone()))
     }
 
-    fn bwd(&self, x: &Tensor, gamma: &Tensor, _beta: &Tensor, _res: &Tensor, grad: &Tensor) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+    fn bwd(&self, x: &Tensor, arg2: &Tensor, _arg3: &Tensor, res: &Tensor, grad: &Tensor) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
         let stats = self.stats.lock().expect("batch-norm statistics lock").clone();
         let grad = grad.contiguous()?;
         let (xs, xl) = x.storage_and_layout();
-        let (gs, gl) = gamma.storage_and_layout();
+        let (ps, pl) = arg2.storage_and_layout();
+        let (ys, yl) = res.storage_and_layout();
         let (ds, dl) = grad.storage_and_layout();
-        let (xv, gv, dv) = (cpu_f32_data(OP, &xs, xl, "input")?, cpu_f32_data(OP, &gs, gl, "weight")?, cpu_f32_data(OP, &ds, dl, "gradient")?);
+        let (xv, yv, dv) = (cpu_f32_data(OP, &xs, xl, "input")?, cpu_f32_data(OP, &ys, yl, "output")?, cpu_f32_data(OP, &ds, dl, "gradient")?);
+        // gamma is the first half of the parameters with a residual, the weight otherwise.
+        let params = cpu_f32_data(OP, &ps, pl, "weight")?;
         let (n, channels, hw) = dims(xl)?;
-        let m = stats.count as f32;
-        // Per channel: dbeta = sum dy, dgamma = sum dy * xhat,
-        // dx = gamma * inv_std / M * (M * dy - dbeta - xhat * dgamma).
+        let gv = &params[..channels];
+        let (m, relu) = (stats.count as f32, self.relu());
+        // Per channel, with g the gradient through the ReLU: dbeta = sum g,
+        // dgamma = sum g * xhat, dx = gamma * inv_std / M * (M * g - dbeta - xhat * dgamma).
         let sums = per_channel(channels, |c| {
             let (mean, inv) = (stats.mean[c], stats.inv_std[c]);
             let (mut dbeta, mut dgamma) = (0f64, 0f64);
-            for (xr, dr) in runs(xv, n, c, channels, hw).zip(runs(dv, n, c, channels, hw)) {
-                for (&x, &d) in xr.iter().zip(dr) {
-                    dbeta += d as f64;
-                    dgamma += d as f64 * ((x - mean) * inv) as f64;
+            for ((xr, yr), dr) in runs(xv, n, c, channels, hw).zip(runs(yv, n, c, channels, hw)).zip(runs(dv, n, c, channels, hw)) {
+                dbeta += run_sum(yr, dr, |y, d| through_relu(relu, y, d)) as f64;
+                // The ReLU mask folded into the gradient row first keeps `run_sum` two-operand.
+                let (mut acc, mut tail) = ([0f32; LANES], 0f32);
+                let chunks = xr.chunks_exact(LANES).zip(yr.chunks_exact(LANES)).zip(dr.chunks_exact(LANES));
+                for ((cx, cy), cd) in chunks {
+                    for (((s, &x), &y), &d) in acc.iter_mut().zip(cx).zip(cy).zip(cd) {
+                        *s += through_relu(relu, y, d) * (x - mean);
+                    }
                 }
+                let done = xr.len() - xr.len() % LANES;
+                for ((&x, &y), &d) in xr[done..].iter().zip(&yr[done..]).zip(&dr[done..]) {
+                    tail += through_relu(relu, y, d) * (x - mean);
+                }
+                dgamma += ((acc.iter().sum::<f32>() + tail) * inv) as f64;
             }
             (dgamma as f32, dbeta as f32)
         });
@@ -133,13 +226,19 @@ impl CustomOp3 for BatchNormOp {
             let (mean, inv, (dg, db)) = (stats.mean[c], stats.inv_std[c], sums[c]);
             let k = gv[c] * inv / m;
             let len = block.len();
-            for ((o, &x), &d) in block.iter_mut().zip(&xv[at..at + len]).zip(&dv[at..at + len]) {
-                *o = k * (m * d - db - (x - mean) * inv * dg);
+            for (((o, &x), &y), &d) in block.iter_mut().zip(&xv[at..at + len]).zip(&yv[at..at + len]).zip(&dv[at..at + len]) {
+                *o = k * (m * through_relu(relu, y, d) - db - (x - mean) * inv * dg);
             }
         });
         let (dgamma, dbeta): (Vec<f32>, Vec<f32>) = sums.into_iter().unzip();
         let device = x.device();
         let dx = Tensor::from_vec(dx, xl.shape().clone(), device)?;
+        if self.epilogue == Epilogue::ResidualRelu {
+            // The skip input takes the gradient through the ReLU unchanged.
+            let dskip: Vec<f32> = yv.iter().zip(dv).map(|(&y, &d)| through_relu(relu, y, d)).collect();
+            let dparams = Tensor::from_vec([dgamma, dbeta].concat(), (2, channels), device)?;
+            return Ok((Some(dx), Some(dparams), Some(Tensor::from_vec(dskip, xl.shape().clone(), device)?)));
+        }
         Ok((Some(dx), Some(Tensor::from_vec(dgamma, channels, device)?), Some(Tensor::from_vec(dbeta, channels, device)?)))
     }
 }

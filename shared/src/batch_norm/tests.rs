@@ -72,3 +72,49 @@ fn evaluation_uses_the_running_statistics() {
     let e = relative_error(&layer.forward_t(&x, false).unwrap(), &twin.forward_t(&x, false).unwrap());
     assert!(e < 1e-6, "{e}");
 }
+
+#[test]
+fn fused_relu_and_residual_epilogues_match_candle_nn_composed() {
+    let seed: u64 = rand::rng().random();
+    let mut rng = StdRng::seed_from_u64(seed);
+    for dims in [[4usize, 3, 5, 7], [1, 2, 3, 3], [7, 5, 1, 1], [16, 8, 8, 8], [3, 4, 17, 19]] {
+        let (layer, ours, twin, theirs) = layers(dims[1], &mut rng);
+        let x = Var::from_tensor(&random(&mut rng, &dims, 2.0)).unwrap();
+        let skip = Var::from_tensor(&random(&mut rng, &dims, 0.0)).unwrap();
+        let probe = random(&mut rng, &dims, 0.0);
+        let cases: [(&str, Tensor, Tensor); 2] = [
+            ("relu", layer.forward_relu_t(&x, true).unwrap(), twin.forward_t(&x, true).unwrap().relu().unwrap()),
+            (
+                "add-relu",
+                layer.forward_add_relu_t(&x, &skip, true).unwrap(),
+                (twin.forward_t(&x, true).unwrap() + skip.as_tensor()).unwrap().relu().unwrap(),
+            ),
+        ];
+        for (what, a, b) in cases {
+            let e = relative_error(&a, &b);
+            assert!(e < 1e-4, "{what} {dims:?} seed {seed}: output error {e}");
+            let ga = (a * &probe).unwrap().sum_all().unwrap().backward().unwrap();
+            let gb = (b * &probe).unwrap().sum_all().unwrap().backward().unwrap();
+            let e = relative_error(ga.get(&x).unwrap(), gb.get(&x).unwrap());
+            assert!(e < 1e-4, "{what} {dims:?} seed {seed}: input gradient error {e}");
+            if what == "add-relu" {
+                let e = relative_error(ga.get(&skip).unwrap(), gb.get(&skip).unwrap());
+                assert!(e < 1e-4, "{what} {dims:?} seed {seed}: skip gradient error {e}");
+            }
+            for name in ["weight", "bias"] {
+                let (p, q) = (ours.data().lock().unwrap()[name].clone(), theirs.data().lock().unwrap()[name].clone());
+                let e = relative_error(ga.get(&p).unwrap(), gb.get(&q).unwrap());
+                assert!(e < 1e-4, "{what} {dims:?} seed {seed}: {name} gradient error {e}");
+            }
+        }
+    }
+}
+
+#[test]
+fn evaluation_epilogues_compose_the_running_statistics() {
+    let mut rng = StdRng::seed_from_u64(4);
+    let (layer, _, twin, _) = layers(3, &mut rng);
+    let (x, skip) = (random(&mut rng, &[2, 3, 4, 4], 0.0), random(&mut rng, &[2, 3, 4, 4], 0.0));
+    let e = relative_error(&layer.forward_add_relu_t(&x, &skip, false).unwrap(), &(twin.forward_t(&x, false).unwrap() + &skip).unwrap().relu().unwrap());
+    assert!(e < 1e-6, "{e}");
+}

@@ -2,7 +2,7 @@
 //! extractor with every stride 1 (the feature map is as large as the image) and few channels,
 //! ROI pooling of each proposal to 5x5, and two heads: face/background logits and box offsets.
 
-use candle_core::{Module, ModuleT, Tensor};
+use candle_core::{Module, Tensor};
 use candle_nn::{linear, Linear, VarBuilder};
 
 use super::dropout::dropout;
@@ -66,7 +66,7 @@ impl FastRcnn {
 
     /// The feature map of a (N, 3, H, W) batch: (N, 8 * width, H, W).
     pub fn features(&self, images: &Tensor, train: bool) -> candle_core::Result<Tensor> {
-        let mut xs = self.bn1.forward_t(&self.conv1.forward(images)?, train)?.relu()?;
+        let mut xs = self.bn1.forward_relu_t(&self.conv1.forward(images)?, train)?;
         for block in &self.blocks {
             xs = block.forward_t(&xs, train)?;
         }

@@ -45,13 +45,12 @@ impl BasicBlock {
 
     /// The block's output; `train` puts BatchNorm in training mode.
     pub(crate) fn forward_t(&self, xs: &Tensor, train: bool) -> candle_core::Result<Tensor> {
-        let ys = self.bn1.forward_t(&self.conv1.forward(xs)?, train)?.relu()?;
-        let ys = self.bn2.forward_t(&self.conv2.forward(&ys)?, train)?;
+        let ys = self.bn1.forward_relu_t(&self.conv1.forward(xs)?, train)?;
         let skip = match &self.shortcut {
             Some((c, b)) => b.forward_t(&c.forward(xs)?, train)?,
             None => xs.clone(),
         };
-        (ys + skip)?.relu()
+        self.bn2.forward_add_relu_t(&self.conv2.forward(&ys)?, &skip, train)
     }
 }
 
@@ -94,7 +93,7 @@ impl ResNet18 {
 
     /// Logits for a (N, 3, H, W) batch; any H and W of at least 8 pixels.
     pub fn forward_t(&self, xs: &Tensor, train: bool) -> candle_core::Result<Tensor> {
-        let mut xs = self.bn1.forward_t(&self.conv1.forward(xs)?, train)?.relu()?;
+        let mut xs = self.bn1.forward_relu_t(&self.conv1.forward(xs)?, train)?;
         for block in &self.blocks {
             xs = block.forward_t(&xs, train)?;
         }
