@@ -117,7 +117,14 @@ impl BatchNormOp {
     }
 
     /// gamma, beta and the skip input from the second and third operands.
-    fn operands<'a>(&self, channels: usize, s2: &'a CpuStorage, l2: &Layout, s3: &'a CpuStorage, l3: &Layout) -> Result<(&'a [f32], &'a [f32], Option<&'a [f32]>)> {
+    fn operands<'a>(
+        &self,
+        channels: usize,
+        s2: &'a CpuStorage,
+        l2: &Layout,
+        s3: &'a CpuStorage,
+        l3: &Layout,
+    ) -> Result<(&'a [f32], &'a [f32], Option<&'a [f32]>)> {
         let (gamma, beta, skip) = if self.epilogue == Epilogue::ResidualRelu {
             let params = f32_data(OP, s2, l2, "weight and bias")?;
             let (gamma, beta) = params.split_at(params.len() / 2);

@@ -84,11 +84,7 @@ fn fused_relu_and_residual_epilogues_match_candle_nn_composed() {
         let probe = random(&mut rng, &dims, 0.0);
         let cases: [(&str, Tensor, Tensor); 2] = [
             ("relu", layer.forward_relu_t(&x, true).unwrap(), twin.forward_t(&x, true).unwrap().relu().unwrap()),
-            (
-                "add-relu",
-                layer.forward_add_relu_t(&x, &skip, true).unwrap(),
-                (twin.forward_t(&x, true).unwrap() + skip.as_tensor()).unwrap().relu().unwrap(),
-            ),
+            ("add-relu", layer.forward_add_relu_t(&x, &skip, true).unwrap(), (twin.forward_t(&x, true).unwrap() + skip.as_tensor()).unwrap().relu().unwrap()),
         ];
         for (what, a, b) in cases {
             let e = relative_error(&a, &b);

@@ -29,11 +29,7 @@ pub(crate) struct BasicBlock {
 impl BasicBlock {
     /// A block from `cin` to `cout` channels; `stride` 2 halves the map.
     pub(crate) fn new(cin: usize, cout: usize, stride: usize, vb: VarBuilder) -> candle_core::Result<Self> {
-        let shortcut = if stride != 1 || cin != cout {
-            Some((conv(cin, cout, 1, stride, vb.pp("shortcut.0"))?, bn(cout, vb.pp("shortcut.1"))?))
-        } else {
-            None
-        };
+        let shortcut = if stride != 1 || cin != cout { Some((conv(cin, cout, 1, stride, vb.pp("shortcut.0"))?, bn(cout, vb.pp("shortcut.1"))?)) } else { None };
         Ok(BasicBlock {
             conv1: conv(cin, cout, 3, stride, vb.pp("conv1"))?,
             bn1: bn(cout, vb.pp("bn1"))?,

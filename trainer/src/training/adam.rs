@@ -7,6 +7,10 @@ use std::collections::HashMap;
 
 use candle_core::backprop::GradStore;
 use candle_core::{Result, Tensor, Var};
+use ocellus::kernel_choice::ours_for;
+use ocellus::op_operand::cpu_f32_data;
+
+use super::adam_kernel::{adam_update, AdamScalars};
 
 /// Adam (Kingma & Ba) with optional decoupled weight decay; PyTorch's defaults.
 pub struct Adam {
@@ -41,19 +45,20 @@ impl Adam {
         self.step += 1;
         let t = self.step as i32;
         let (b1, b2) = (self.beta1, self.beta2);
-        let c1 = 1.0 - b1.powi(t);
-        let c2 = 1.0 - b2.powi(t);
+        let scalars = AdamScalars {
+            lr: self.lr as f32,
+            beta1: b1 as f32,
+            beta2: b2 as f32,
+            bias1: (1.0 - b1.powi(t)) as f32,
+            bias2: (1.0 - b2.powi(t)) as f32,
+            eps: self.eps as f32,
+            weight_decay: self.weight_decay as f32,
+        };
         for (i, (_, var)) in self.vars.iter().enumerate() {
             // Detached, so that the moments do not chain every step's graph to the next.
             let Some(g) = grads.get(var).map(Tensor::detach) else { continue };
-            let m = ((&self.m[i] * b1)? + (&g * (1.0 - b1))?)?.detach();
-            let v = ((&self.v[i] * b2)? + (g.sqr()? * (1.0 - b2))?)?.detach();
-            let update = ((&m / c1)? / ((&v / c2)?.sqrt()? + self.eps)?)?;
-            let theta = var.as_detached_tensor();
-            let theta = if self.weight_decay > 0.0 { (&theta * (1.0 - self.lr * self.weight_decay))? } else { theta };
-            var.set(&(theta - (update * self.lr)?)?)?;
-            self.m[i] = m;
-            self.v[i] = v;
+            let step = if ours_for(var.as_tensor()) { fused_step } else { composed_step };
+            (self.m[i], self.v[i]) = step(var, &g, &self.m[i], &self.v[i], scalars)?;
         }
         Ok(())
     }
@@ -73,9 +78,7 @@ impl Adam {
         for (i, (name, var)) in self.vars.iter().enumerate() {
             for (kind, slot) in [("m", &mut self.m[i]), ("v", &mut self.v[i])] {
                 let key = format!("adam.{kind}.{name}");
-                let t = tensors
-                    .get(&key)
-                    .ok_or_else(|| candle_core::Error::Msg(format!("checkpoint has no optimiser state {key}")))?;
+                let t = tensors.get(&key).ok_or_else(|| candle_core::Error::Msg(format!("checkpoint has no optimiser state {key}")))?;
                 *slot = t.to_device(var.device())?.reshape(var.shape())?;
             }
         }
@@ -84,19 +87,83 @@ impl Adam {
     }
 }
 
+/// One parameter's step from candle's tensor ops (any device); returns the new moments.
+fn composed_step(var: &Var, g: &Tensor, m: &Tensor, v: &Tensor, s: AdamScalars) -> Result<(Tensor, Tensor)> {
+    let (b1, b2) = (s.beta1 as f64, s.beta2 as f64);
+    let m = ((m * b1)? + (g * (1.0 - b1))?)?.detach();
+    let v = ((v * b2)? + (g.sqr()? * (1.0 - b2))?)?.detach();
+    let update = ((&m / s.bias1 as f64)? / ((&v / s.bias2 as f64)?.sqrt()? + s.eps as f64)?)?;
+    let theta = var.as_detached_tensor();
+    let theta = if s.weight_decay > 0.0 { (&theta * (1.0 - s.lr as f64 * s.weight_decay as f64))? } else { theta };
+    var.set(&(theta - (update * s.lr as f64)?)?)?;
+    Ok((m, v))
+}
+
+/// One parameter's step with the single-pass kernel (f32 on the CPU); returns the new moments.
+fn fused_step(var: &Var, g: &Tensor, m: &Tensor, v: &Tensor, scalars: AdamScalars) -> Result<(Tensor, Tensor)> {
+    const OP: &str = "Adam";
+    let g = g.contiguous()?;
+    let (theta, m, v) = {
+        let theta = var.as_tensor();
+        let (ts, tl) = theta.storage_and_layout();
+        let (gs, gl) = g.storage_and_layout();
+        let (ms, ml) = m.storage_and_layout();
+        let (vs, vl) = v.storage_and_layout();
+        let (t, gv) = (cpu_f32_data(OP, &ts, tl, "parameter")?, cpu_f32_data(OP, &gs, gl, "gradient")?);
+        let (mv, vv) = (cpu_f32_data(OP, &ms, ml, "first moment")?, cpu_f32_data(OP, &vs, vl, "second moment")?);
+        adam_update(t, gv, mv, vv, scalars)
+    };
+    let (shape, device) = (var.shape().clone(), var.device().clone());
+    var.set(&Tensor::from_vec(theta, shape.clone(), &device)?)?;
+    Ok((Tensor::from_vec(m, shape.clone(), &device)?, Tensor::from_vec(v, shape, &device)?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use candle_core::Device;
 
     #[test]
+    fn the_single_pass_step_matches_the_composed_one() {
+        let seed: u64 = rand::random();
+        let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(seed);
+        // Over two parallel chunks, and an odd size.
+        for n in [7usize, 40_000] {
+            let random = |rng: &mut rand::rngs::StdRng, scale: f32| -> Tensor {
+                let values: Vec<f32> = (0..n).map(|_| rand::Rng::random_range(rng, -1.0..1.0) * scale).collect();
+                Tensor::from_vec(values, n, &Device::Cpu).unwrap()
+            };
+            let start = random(&mut rng, 1.0);
+            let (a, b) = (Var::from_tensor(&start).unwrap(), Var::from_tensor(&start).unwrap());
+            let zeros = start.zeros_like().unwrap();
+            let (mut ma, mut va, mut mb, mut vb) = (zeros.clone(), zeros.clone(), zeros.clone(), zeros);
+            for t in 1..=4 {
+                let g = random(&mut rng, 0.1);
+                let s = AdamScalars {
+                    lr: 0.01,
+                    beta1: 0.9,
+                    beta2: 0.999,
+                    bias1: 1.0 - 0.9f32.powi(t),
+                    bias2: 1.0 - 0.999f32.powi(t),
+                    eps: 1e-8,
+                    weight_decay: 0.01,
+                };
+                (ma, va) = fused_step(&a, &g, &ma, &va, s).unwrap();
+                (mb, vb) = composed_step(&b, &g, &mb, &vb, s).unwrap();
+            }
+            for (x, y, what) in [(a.as_tensor(), b.as_tensor(), "parameter"), (&ma, &mb, "first moment"), (&va, &vb, "second moment")] {
+                let diff = (x - y).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
+                let scale = y.abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
+                assert!(diff <= 1e-5 * scale.max(1e-6), "{what} n {n} seed {seed}: {diff} of {scale}");
+            }
+        }
+    }
+
+    #[test]
     fn first_step_moves_each_weight_by_lr_against_the_gradient_sign() {
         // With bias correction, Adam's first step is lr * sign(g) (up to eps).
         let w = Var::new(&[1.0f32, -2.0, 3.0], &Device::Cpu).unwrap();
-        let loss = (w.as_tensor() * Tensor::new(&[2.0f32, -1.0, 0.5], &Device::Cpu).unwrap())
-            .unwrap()
-            .sum_all()
-            .unwrap();
+        let loss = (w.as_tensor() * Tensor::new(&[2.0f32, -1.0, 0.5], &Device::Cpu).unwrap()).unwrap().sum_all().unwrap();
         let mut adam = Adam::new(vec![("w".into(), w.clone())], 0.1).unwrap();
         adam.step(&loss.backward().unwrap()).unwrap();
         let got = w.as_tensor().to_vec1::<f32>().unwrap();

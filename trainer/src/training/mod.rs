@@ -2,6 +2,7 @@
 //! checkpoints, history and plots.
 
 pub mod adam;
+pub mod adam_kernel;
 pub mod checkpoint;
 pub mod code_reading;
 pub mod fit;
