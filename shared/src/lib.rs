@@ -27,6 +27,7 @@ pub mod region_crop;
 pub mod roi_pool;
 pub mod trained_model;
 pub mod weights;
+pub mod zeroed;
 
 pub use error::{Error, Result};
 pub use model_card::{Arch, InputSize, ModelCard, Task, TrainingFacts};

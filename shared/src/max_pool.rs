@@ -145,7 +145,7 @@ impl CustomOp1 for MaxPoolOp {
     fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
         let (planes, h, w, oh, ow) = self.dims(layout)?;
         let x = f32_data(OP, storage, layout, "input")?;
-        let mut y = vec![0f32; planes * oh * ow];
+        let mut y = crate::zeroed::zeros(planes * oh * ow);
         per_plane(x, h * w, &mut y, oh * ow, |plane, out| self.pool_plane(plane, w, out));
         let dims = layout.shape().dims();
         Ok((CpuStorage::F32(y), Shape::from((dims[0], dims[1], oh, ow))))
@@ -159,7 +159,7 @@ impl CustomOp1 for MaxPoolOp {
         let xv = cpu_f32_data(OP, &xs, xl, "input")?;
         let (yv, gv) = (cpu_f32_data(OP, &ys, yl, "output")?, cpu_f32_data(OP, &gs, gl, "gradient")?);
         let (_, h, w, oh, ow) = self.dims(xl)?;
-        let mut dx = vec![0f32; xv.len()];
+        let mut dx = crate::zeroed::zeros(xv.len());
         // Each input plane is paired with its output and gradient planes by index.
         let planes: Vec<(&[f32], &[f32])> = yv.chunks_exact(oh * ow).zip(gv.chunks_exact(oh * ow)).collect();
         let backward = |i: usize, plane: &[f32], dplane: &mut [f32]| {

@@ -170,7 +170,7 @@ impl CustomOp3 for BatchNormOp {
             inv_std: moments.iter().map(|m| m.2).collect(),
             count,
         };
-        let mut y = vec![0f32; x.len()];
+        let mut y = crate::zeroed::zeros(x.len());
         let floor = if self.relu() { 0.0 } else { f32::NEG_INFINITY };
         per_block(&mut y, channels, hw, |c, at, block| {
             let (mean, scale, shift) = (stats.mean[c], stats.inv_std[c] * gamma[c], beta[c]);
@@ -228,7 +228,7 @@ impl CustomOp3 for BatchNormOp {
             }
             (dgamma as f32, dbeta as f32)
         });
-        let mut dx = vec![0f32; xv.len()];
+        let mut dx = crate::zeroed::zeros(xv.len());
         per_block(&mut dx, channels, hw, |c, at, block| {
             let (mean, inv, (dg, db)) = (stats.mean[c], stats.inv_std[c], sums[c]);
             let k = gv[c] * inv / m;

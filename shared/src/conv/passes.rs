@@ -102,7 +102,7 @@ fn gradient<'a>(g: &ConvGeometry, dy: &'a [f32], first: usize, images: usize, bu
 
 /// Forward: `x` is NCHW, `w` is (cout, cin, kh, kw); returns NCHW output.
 pub fn forward(g: &ConvGeometry, x: &[f32], w: &[f32]) -> Vec<f32> {
-    let mut y = vec![0f32; g.batch * g.out_image()];
+    let mut y = crate::zeroed::zeros(g.batch * g.out_image());
     let weights = MatRef::rows(w, g.cout, g.patch());
     per_chunk(&mut y, g.out_image(), g, |first, images, out, s, threads| {
         let cols = columns(g, x, first, images, &mut s.cols);
@@ -124,7 +124,7 @@ pub fn forward(g: &ConvGeometry, x: &[f32], w: &[f32]) -> Vec<f32> {
 
 /// Input gradient: `dy` is the output's gradient (NCHW); returns the gradient of `x`.
 pub fn input_grad(g: &ConvGeometry, dy: &[f32], w: &[f32]) -> Vec<f32> {
-    let mut dx = vec![0f32; g.batch * g.in_image()];
+    let mut dx = crate::zeroed::zeros(g.batch * g.in_image());
     let weights_t = MatRef::rows(w, g.cout, g.patch()).t();
     per_chunk(&mut dx, g.in_image(), g, |first, images, out, s, threads| {
         let grad = gradient(g, dy, first, images, &mut s.wide);
