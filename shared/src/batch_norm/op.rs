@@ -242,7 +242,11 @@ impl CustomOp3 for BatchNormOp {
         let dx = Tensor::from_vec(dx, xl.shape().clone(), device)?;
         if self.epilogue == Epilogue::ResidualRelu {
             // The skip input takes the gradient through the ReLU unchanged.
-            let dskip: Vec<f32> = yv.iter().zip(dv).map(|(&y, &d)| through_relu(relu, y, d)).collect();
+            let dskip: Vec<f32> = if threads() > 1 {
+                yv.par_iter().zip(dv).map(|(&y, &d)| through_relu(relu, y, d)).collect()
+            } else {
+                yv.iter().zip(dv).map(|(&y, &d)| through_relu(relu, y, d)).collect()
+            };
             let dparams = Tensor::from_vec([dgamma, dbeta].concat(), (2, channels), device)?;
             return Ok((Some(dx), Some(dparams), Some(Tensor::from_vec(dskip, xl.shape().clone(), device)?)));
         }
