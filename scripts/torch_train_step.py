@@ -87,20 +87,26 @@ def main():
     y = torch.arange(batch * length) % symbols
 
     def step():
+        """Milliseconds of (whole step, forward + loss, backward, optimizer)."""
         start = time.perf_counter()
         opt.zero_grad()
         loss = F.cross_entropy(model(x).reshape(-1, symbols), y)
+        forward = time.perf_counter()
         loss.backward()
+        backward = time.perf_counter()
         opt.step()
         loss.item()
-        return (time.perf_counter() - start) * 1000
+        end = time.perf_counter()
+        return tuple(ms * 1000 for ms in (end - start, forward - start, backward - forward, end - backward))
 
     step()
-    ms = sorted(step() for _ in range(max(steps, 1)))
+    runs = [step() for _ in range(max(steps, 1))]
+    median = lambda i: sorted(r[i] for r in runs)[len(runs) // 2]
+    ms = sorted(r[0] for r in runs)
     print(json.dumps({"impl": "pytorch " + torch.__version__.split("+")[0], "model": model_name, "threads": threads,
                       "batch": batch, "ms": ms[len(ms) // 2], "ms_all": ms,
-                      "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
-
+                      "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                      "phases_ms": {"forward": median(1), "backward": median(2), "optimizer": median(3)}}))
 
 if __name__ == "__main__":
     main()

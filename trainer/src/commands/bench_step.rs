@@ -1,5 +1,6 @@
 //! `ocellus bench-step`: milliseconds per training step (forward, loss, backward, Adam) of one
-//! of the tutorial's models on random data, and the process's peak memory, as one JSON line.
+//! of the tutorial's models on random data, the median of each of those phases, and the
+//! process's peak memory, as one JSON line.
 //! `scripts/bench-training.sh` runs it beside PyTorch, with `OCELLUS_KERNELS=candle` for plain
 //! candle.
 
@@ -44,17 +45,34 @@ pub fn run(args: BenchStepArgs) -> Result<()> {
     let trainee = Trainee::new(card, &device, 0)?;
     let mut adam = Adam::new(trainee.trainable(), 1e-3)?;
     let x = Tensor::rand(0f32, 1f32, (args.batch, 3, input.height as usize, input.width as usize), &device)?;
-    let mut step = || -> Result<f64> {
+    // Milliseconds of [whole step, forward + loss, backward, optimizer].
+    let mut step = || -> Result<[f64; 4]> {
         let start = Instant::now();
+        let since = |t: Instant| t.elapsed().as_secs_f64() * 1000.0;
         let logits = trainee.network.forward_t(&x, true)?;
         let loss = objective.loss(&logits, &targets)?;
-        adam.step(&loss.backward()?)?;
+        let forward = since(start);
+        let backward_start = Instant::now();
+        let grads = loss.backward()?;
+        let backward = since(backward_start);
+        let optimizer_start = Instant::now();
+        adam.step(&grads)?;
         loss.to_scalar::<f32>()?;
-        Ok(start.elapsed().as_secs_f64() * 1000.0)
+        let optimizer = since(optimizer_start);
+        Ok([since(start), forward, backward, optimizer])
     };
     step()?; // warm-up: first-touch allocations, thread pools
-    let mut ms = (0..args.steps.max(1)).map(|_| step()).collect::<Result<Vec<f64>>>()?;
-    ms.sort_by(f64::total_cmp);
+    let steps = (0..args.steps.max(1)).map(|_| step()).collect::<Result<Vec<[f64; 4]>>>()?;
+    let median = |i: usize| {
+        let mut v: Vec<f64> = steps.iter().map(|s| s[i]).collect();
+        v.sort_by(f64::total_cmp);
+        v
+    };
+    let ms = median(0);
+    let phase = |i: usize| {
+        let v = median(i);
+        v[v.len() / 2]
+    };
     let name = match kernels() {
         Kernels::Ocellus => "ocellus",
         Kernels::Candle => "candle",
@@ -67,6 +85,7 @@ pub fn run(args: BenchStepArgs) -> Result<()> {
         "ms": ms[ms.len() / 2],
         "ms_all": ms,
         "peak_rss_mb": peak_rss_mb(),
+        "phases_ms": { "forward": phase(1), "backward": phase(2), "optimizer": phase(3) },
     });
     println!("{line}");
     Ok(())
