@@ -142,12 +142,19 @@ pub fn input_grad(g: &ConvGeometry, dy: &[f32], w: &[f32]) -> Vec<f32> {
     dx
 }
 
+/// Output channels from which the weight gradient is taken transposed (a full row of the
+/// product kernel's 16-lane registers).
+const TRANSPOSED_FROM: usize = 16;
+
 /// Weight gradient, summed over the batch: returns (cout, cin, kh, kw).
 pub fn weight_grad(g: &ConvGeometry, x: &[f32], dy: &[f32]) -> Vec<f32> {
     let size = g.cout * g.patch();
     let threads = threads();
     let chunk = chunk_images(g, threads);
     let chunks = g.batch.div_ceil(chunk);
+    // With enough output channels, the product is taken as dW^T = columns * dY^T: `gemm` then
+    // reads the column matrix where it lies instead of packing a copy of it for every chunk.
+    let transposed = g.cout >= TRANSPOSED_FROM;
     // Sum over chunks `range` into `acc`.
     let accumulate = |range: std::ops::Range<usize>, acc: &mut [f32], product_threads: usize| {
         let mut s = Scratch::default();
@@ -155,10 +162,14 @@ pub fn weight_grad(g: &ConvGeometry, x: &[f32], dy: &[f32]) -> Vec<f32> {
             let (first, images) = (c * chunk, chunk.min(g.batch - c * chunk));
             let cols = columns(g, x, first, images, &mut s.cols);
             let grad = gradient(g, dy, first, images, &mut s.wide);
-            matmul(acc, grad, cols.t(), true, product_threads);
+            if transposed {
+                matmul(acc, cols, grad.t(), true, product_threads);
+            } else {
+                matmul(acc, grad, cols.t(), true, product_threads);
+            }
         }
     };
-    if threads > 1 && chunks >= threads {
+    let acc = if threads > 1 && chunks >= threads {
         let per = chunks.div_ceil(threads);
         (0..threads)
             .into_par_iter()
@@ -176,7 +187,18 @@ pub fn weight_grad(g: &ConvGeometry, x: &[f32], dy: &[f32]) -> Vec<f32> {
         let mut acc = vec![0f32; size];
         accumulate(0..chunks, &mut acc, threads);
         acc
+    };
+    if !transposed {
+        return acc;
     }
+    // (patch, cout) -> (cout, patch).
+    let mut dw = vec![0f32; size];
+    for (p, row) in acc.chunks_exact(g.cout).enumerate() {
+        for (c, &v) in row.iter().enumerate() {
+            dw[c * g.patch() + p] = v;
+        }
+    }
+    dw
 }
 
 #[cfg(test)]
