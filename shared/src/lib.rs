@@ -20,6 +20,7 @@ pub mod manifest;
 pub mod max_pool;
 pub mod model_card;
 pub mod op_operand;
+pub mod op_threads;
 pub mod models;
 pub mod prediction;
 pub mod proposals;

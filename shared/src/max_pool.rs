@@ -8,9 +8,9 @@
 use candle_core::{bail, CpuStorage, CustomOp1, Layout, Result, Shape, Tensor};
 use rayon::prelude::*;
 
-use crate::conv::passes::threads;
 use crate::kernel_choice::ours_for;
 use crate::op_operand::{cpu_f32_data, f32_data};
+use crate::op_threads::threads;
 
 const OP: &str = "max pool";
 
@@ -43,13 +43,13 @@ struct MaxPoolOp {
 /// Planes per parallel task: enough work to pay for the hand-over.
 const PLANES_PER_TASK: usize = 8;
 
-/// Runs `f(input plane, output plane)` over matching planes of `input` and `output`, on the
-/// threads when there are several.
-fn per_plane(input: &[f32], in_len: usize, output: &mut [f32], out_len: usize, f: impl Fn(&[f32], &mut [f32]) + Sync + Send) {
+/// Runs `f(plane index, input plane, output plane)` over matching planes of `input` and
+/// `output`, on the threads when there are several.
+fn per_plane(input: &[f32], in_len: usize, output: &mut [f32], out_len: usize, f: impl Fn(usize, &[f32], &mut [f32]) + Sync + Send) {
     if threads() > 1 {
-        output.par_chunks_mut(out_len).zip(input.par_chunks(in_len)).with_min_len(PLANES_PER_TASK).for_each(|(o, i)| f(i, o));
+        output.par_chunks_mut(out_len).zip(input.par_chunks(in_len)).enumerate().with_min_len(PLANES_PER_TASK).for_each(|(p, (o, i))| f(p, i, o));
     } else {
-        output.chunks_mut(out_len).zip(input.chunks(in_len)).for_each(|(o, i)| f(i, o));
+        output.chunks_mut(out_len).zip(input.chunks(in_len)).enumerate().for_each(|(p, (o, i))| f(p, i, o));
     }
 }
 
@@ -146,7 +146,7 @@ impl CustomOp1 for MaxPoolOp {
         let (planes, h, w, oh, ow) = self.dims(layout)?;
         let x = f32_data(OP, storage, layout, "input")?;
         let mut y = crate::zeroed::zeros(planes * oh * ow);
-        per_plane(x, h * w, &mut y, oh * ow, |plane, out| self.pool_plane(plane, w, out));
+        per_plane(x, h * w, &mut y, oh * ow, |_, plane, out| self.pool_plane(plane, w, out));
         let dims = layout.shape().dims();
         Ok((CpuStorage::F32(y), Shape::from((dims[0], dims[1], oh, ow))))
     }
@@ -160,10 +160,9 @@ impl CustomOp1 for MaxPoolOp {
         let (yv, gv) = (cpu_f32_data(OP, &ys, yl, "output")?, cpu_f32_data(OP, &gs, gl, "gradient")?);
         let (_, h, w, oh, ow) = self.dims(xl)?;
         let mut dx = crate::zeroed::zeros(xv.len());
-        // Each input plane is paired with its output and gradient planes by index.
-        let planes: Vec<(&[f32], &[f32])> = yv.chunks_exact(oh * ow).zip(gv.chunks_exact(oh * ow)).collect();
-        let backward = |i: usize, plane: &[f32], dplane: &mut [f32]| {
-            let (y, g) = planes[i];
+        let out_len = oh * ow;
+        per_plane(xv, h * w, &mut dx, h * w, |p, plane, dplane| {
+            let (y, g) = (&yv[p * out_len..(p + 1) * out_len], &gv[p * out_len..(p + 1) * out_len]);
             for oy in 0..oh {
                 let (yrow, grow) = (&y[oy * ow..(oy + 1) * ow], &g[oy * ow..(oy + 1) * ow]);
                 if self.k == 2 {
@@ -177,12 +176,7 @@ impl CustomOp1 for MaxPoolOp {
                     }
                 }
             }
-        };
-        if threads() > 1 {
-            dx.par_chunks_mut(h * w).zip(xv.par_chunks(h * w)).enumerate().with_min_len(PLANES_PER_TASK).for_each(|(i, (d, p))| backward(i, p, d));
-        } else {
-            dx.chunks_mut(h * w).zip(xv.chunks(h * w)).enumerate().for_each(|(i, (d, p))| backward(i, p, d));
-        }
+        });
         Ok(Some(Tensor::from_vec(dx, xl.shape().clone(), x.device())?))
     }
 }

@@ -4,7 +4,7 @@
 
 use rayon::prelude::*;
 
-use crate::conv::passes::threads;
+use crate::op_threads::threads;
 
 /// Below this many values one thread fills faster than two can be woken.
 const PARALLEL_FROM: usize = 1 << 18;

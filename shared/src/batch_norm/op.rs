@@ -10,8 +10,8 @@ use std::sync::{Arc, Mutex};
 use candle_core::{bail, CpuStorage, CustomOp3, Layout, Result, Shape, Tensor};
 use rayon::prelude::*;
 
-use crate::conv::passes::threads;
 use crate::op_operand::{cpu_f32_data, f32_data};
+use crate::op_threads::threads;
 
 const OP: &str = "batch norm";
 
@@ -88,18 +88,30 @@ fn per_block(out: &mut [f32], channels: usize, hw: usize, f: impl Fn(usize, usiz
 /// Lanes of the partial sums: in-order f32 sums do not vectorise, sixteen running sums do.
 const LANES: usize = 16;
 
-/// Sum of `f(a[i], b[i])` over one run, in f32 lanes (a run is one image's channel, at most a
-/// few thousand values; runs are added up in f64).
-fn run_sum(a: &[f32], b: &[f32], f: impl Fn(f32, f32) -> f32) -> f32 {
-    let mut acc = [0f32; LANES];
-    let (ca, cb) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
-    let tail: f32 = ca.remainder().iter().zip(cb.remainder()).map(|(&x, &y)| f(x, y)).sum();
-    for (xa, xb) in ca.zip(cb) {
-        for ((s, &x), &y) in acc.iter_mut().zip(xa).zip(xb) {
-            *s += f(x, y);
+/// Sums of `f(x[i], y[i], d[i])` (a pair) over one run, in f32 lanes (a run is one image's
+/// channel, at most a few thousand values; runs are added up in f64).
+fn run_sums(x: &[f32], y: &[f32], d: &[f32], f: impl Fn(f32, f32, f32) -> (f32, f32)) -> (f32, f32) {
+    let (mut a, mut b) = ([0f32; LANES], [0f32; LANES]);
+    let done = x.len() - x.len() % LANES;
+    for ((cx, cy), cd) in x[..done].chunks_exact(LANES).zip(y[..done].chunks_exact(LANES)).zip(d[..done].chunks_exact(LANES)) {
+        for i in 0..LANES {
+            let (p, q) = f(cx[i], cy[i], cd[i]);
+            a[i] += p;
+            b[i] += q;
         }
     }
-    acc.iter().sum::<f32>() + tail
+    let (mut ta, mut tb) = (0f32, 0f32);
+    for ((&xv, &yv), &dv) in x[done..].iter().zip(&y[done..]).zip(&d[done..]) {
+        let (p, q) = f(xv, yv, dv);
+        ta += p;
+        tb += q;
+    }
+    (a.iter().sum::<f32>() + ta, b.iter().sum::<f32>() + tb)
+}
+
+/// Sum of `f(a[i])` over one run.
+fn run_sum(a: &[f32], f: impl Fn(f32) -> f32) -> f32 {
+    run_sums(a, a, a, |v, _, _| (f(v), 0.0)).0
 }
 
 /// The gradient that reaches the normalisation: none where the ReLU clamped its output.
@@ -158,9 +170,9 @@ impl CustomOp3 for BatchNormOp {
         let count = n * hw;
         let moments = per_channel(channels, |c| {
             // Two-pass mean and variance, runs summed in f64, for the precision of large batches.
-            let sum: f64 = runs(x, n, c, channels, hw).map(|r| run_sum(r, r, |v, _| v) as f64).sum();
+            let sum: f64 = runs(x, n, c, channels, hw).map(|r| run_sum(r, |v| v) as f64).sum();
             let mean = (sum / count as f64) as f32;
-            let dev: f64 = runs(x, n, c, channels, hw).map(|r| run_sum(r, r, |v, _| (v - mean) * (v - mean)) as f64).sum();
+            let dev: f64 = runs(x, n, c, channels, hw).map(|r| run_sum(r, |v| (v - mean) * (v - mean)) as f64).sum();
             let var = dev / count as f64;
             (mean, var as f32, (1.0 / (var + self.eps as f64).sqrt()) as f32)
         });
@@ -211,20 +223,12 @@ impl CustomOp3 for BatchNormOp {
             let (mean, inv) = (stats.mean[c], stats.inv_std[c]);
             let (mut dbeta, mut dgamma) = (0f64, 0f64);
             for ((xr, yr), dr) in runs(xv, n, c, channels, hw).zip(runs(yv, n, c, channels, hw)).zip(runs(dv, n, c, channels, hw)) {
-                dbeta += run_sum(yr, dr, |y, d| through_relu(relu, y, d)) as f64;
-                // The ReLU mask folded into the gradient row first keeps `run_sum` two-operand.
-                let (mut acc, mut tail) = ([0f32; LANES], 0f32);
-                let chunks = xr.chunks_exact(LANES).zip(yr.chunks_exact(LANES)).zip(dr.chunks_exact(LANES));
-                for ((cx, cy), cd) in chunks {
-                    for (((s, &x), &y), &d) in acc.iter_mut().zip(cx).zip(cy).zip(cd) {
-                        *s += through_relu(relu, y, d) * (x - mean);
-                    }
-                }
-                let done = xr.len() - xr.len() % LANES;
-                for ((&x, &y), &d) in xr[done..].iter().zip(&yr[done..]).zip(&dr[done..]) {
-                    tail += through_relu(relu, y, d) * (x - mean);
-                }
-                dgamma += ((acc.iter().sum::<f32>() + tail) * inv) as f64;
+                let (db, dg) = run_sums(xr, yr, dr, |x, y, d| {
+                    let g = through_relu(relu, y, d);
+                    (g, g * (x - mean))
+                });
+                dbeta += db as f64;
+                dgamma += (dg * inv) as f64;
             }
             (dgamma as f32, dbeta as f32)
         });

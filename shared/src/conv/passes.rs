@@ -9,16 +9,7 @@ use rayon::prelude::*;
 
 use super::geometry::ConvGeometry;
 use super::matmul::{matmul, MatRef};
-
-/// Threads the passes may use: rayon's (RAYON_NUM_THREADS, else the cores) natively, one in
-/// the browser, where the worker has no thread pool.
-pub fn threads() -> usize {
-    if cfg!(target_arch = "wasm32") {
-        1
-    } else {
-        candle_core::utils::get_num_threads()
-    }
-}
+use crate::op_threads::threads;
 
 /// Output pixels a chunk aims at: products narrower than this lose much of the kernel's speed.
 const MIN_COLUMNS: usize = 256;
