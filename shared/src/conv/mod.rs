@@ -5,9 +5,11 @@
 //! transposed-convolution loop, most of a training step; on CUDA candle's kernels stay.
 
 pub mod geometry;
+pub mod lowering;
 pub mod matmul;
 pub mod op;
 pub mod passes;
+pub mod shifted_planes;
 
 use candle_core::{Module, Result, Tensor};
 

@@ -8,6 +8,7 @@
 use rayon::prelude::*;
 
 use super::geometry::ConvGeometry;
+use super::lowering::Lowering;
 use super::matmul::{matmul, MatRef};
 use crate::op_threads::threads;
 
@@ -61,7 +62,7 @@ fn per_chunk(out: &mut [f32], per_out: usize, g: &ConvGeometry, f: impl Fn(usize
 
 /// The column matrix of images `first..first + images` of `x`, side by side: the image itself
 /// for a single image under a pointwise convolution, else written into `buf`.
-fn columns<'a>(g: &ConvGeometry, x: &'a [f32], first: usize, images: usize, buf: &'a mut Vec<f32>) -> MatRef<'a> {
+fn columns<'a>(g: &ConvGeometry, lowering: &Lowering, x: &'a [f32], first: usize, images: usize, buf: &'a mut Vec<f32>) -> MatRef<'a> {
     let (hw, width) = (g.out_pixels(), images * g.out_pixels());
     if images == 1 && g.is_pointwise() {
         return MatRef::rows(&x[first * g.in_image()..(first + 1) * g.in_image()], g.patch(), hw);
@@ -69,7 +70,7 @@ fn columns<'a>(g: &ConvGeometry, x: &'a [f32], first: usize, images: usize, buf:
     let cols = sized(buf, g.patch() * width);
     for i in 0..images {
         let n = first + i;
-        g.im2col(&x[n * g.in_image()..(n + 1) * g.in_image()], &mut cols[i * hw..], width);
+        lowering.im2col(&x[n * g.in_image()..(n + 1) * g.in_image()], &mut cols[i * hw..], width);
     }
     MatRef::rows(cols, g.patch(), width)
 }
@@ -95,8 +96,9 @@ fn gradient<'a>(g: &ConvGeometry, dy: &'a [f32], first: usize, images: usize, bu
 pub fn forward(g: &ConvGeometry, x: &[f32], w: &[f32]) -> Vec<f32> {
     let mut y = crate::zeroed::zeros(g.batch * g.out_image());
     let weights = MatRef::rows(w, g.cout, g.patch());
+    let lowering = Lowering::of(g);
     per_chunk(&mut y, g.out_image(), g, |first, images, out, s, threads| {
-        let cols = columns(g, x, first, images, &mut s.cols);
+        let cols = columns(g, &lowering, x, first, images, &mut s.cols);
         if images == 1 {
             matmul(out, weights, cols, false, threads);
             return;
@@ -117,6 +119,7 @@ pub fn forward(g: &ConvGeometry, x: &[f32], w: &[f32]) -> Vec<f32> {
 pub fn input_grad(g: &ConvGeometry, dy: &[f32], w: &[f32]) -> Vec<f32> {
     let mut dx = crate::zeroed::zeros(g.batch * g.in_image());
     let weights_t = MatRef::rows(w, g.cout, g.patch()).t();
+    let lowering = Lowering::of(g);
     per_chunk(&mut dx, g.in_image(), g, |first, images, out, s, threads| {
         let grad = gradient(g, dy, first, images, &mut s.wide);
         if images == 1 && g.is_pointwise() {
@@ -127,7 +130,7 @@ pub fn input_grad(g: &ConvGeometry, dy: &[f32], w: &[f32]) -> Vec<f32> {
         let cols = sized(&mut s.cols, g.patch() * width);
         matmul(cols, weights_t, grad, false, threads);
         for (i, image) in out.chunks_exact_mut(g.in_image()).enumerate() {
-            g.col2im(&cols[i * hw..], image, width);
+            lowering.col2im(&cols[i * hw..], image, width);
         }
     });
     dx
@@ -146,12 +149,13 @@ pub fn weight_grad(g: &ConvGeometry, x: &[f32], dy: &[f32]) -> Vec<f32> {
     // With enough output channels, the product is taken as dW^T = columns * dY^T: `gemm` then
     // reads the column matrix where it lies instead of packing a copy of it for every chunk.
     let transposed = g.cout >= TRANSPOSED_FROM;
+    let lowering = Lowering::of(g);
     // Sum over chunks `range` into `acc`.
     let accumulate = |range: std::ops::Range<usize>, acc: &mut [f32], product_threads: usize| {
         let mut s = Scratch::default();
         for c in range {
             let (first, images) = (c * chunk, chunk.min(g.batch - c * chunk));
-            let cols = columns(g, x, first, images, &mut s.cols);
+            let cols = columns(g, &lowering, x, first, images, &mut s.cols);
             let grad = gradient(g, dy, first, images, &mut s.wide);
             if transposed {
                 matmul(acc, cols, grad.t(), true, product_threads);
