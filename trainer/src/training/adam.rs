@@ -8,9 +8,8 @@ use std::collections::HashMap;
 use candle_core::backprop::GradStore;
 use candle_core::{Result, Tensor, Var};
 use ocellus::kernel_choice::ours_for;
-use ocellus::op_operand::cpu_f32_data;
 
-use super::adam_kernel::{adam_update, AdamScalars};
+use super::adam_kernel::{AdamScalars, MomentUpdate, ParameterUpdate};
 
 /// Adam (Kingma & Ba) with optional decoupled weight decay; PyTorch's defaults.
 pub struct Adam {
@@ -63,14 +62,15 @@ impl Adam {
         Ok(())
     }
 
-    /// The moment estimates as named tensors (`adam.m.<var>`, `adam.v.<var>`).
-    pub fn state(&self) -> HashMap<String, Tensor> {
+    /// Copies of the moment estimates as named tensors (`adam.m.<var>`, `adam.v.<var>`): the
+    /// next step rewrites the moments in place.
+    pub fn state(&self) -> Result<HashMap<String, Tensor>> {
         let mut out = HashMap::new();
         for (i, (name, _)) in self.vars.iter().enumerate() {
-            out.insert(format!("adam.m.{name}"), self.m[i].clone());
-            out.insert(format!("adam.v.{name}"), self.v[i].clone());
+            out.insert(format!("adam.m.{name}"), self.m[i].copy()?);
+            out.insert(format!("adam.v.{name}"), self.v[i].copy()?);
         }
-        out
+        Ok(out)
     }
 
     /// Restores moment estimates saved by [`Adam::state`] and the step count.
@@ -79,7 +79,8 @@ impl Adam {
             for (kind, slot) in [("m", &mut self.m[i]), ("v", &mut self.v[i])] {
                 let key = format!("adam.{kind}.{name}");
                 let t = tensors.get(&key).ok_or_else(|| candle_core::Error::Msg(format!("checkpoint has no optimiser state {key}")))?;
-                *slot = t.to_device(var.device())?.reshape(var.shape())?;
+                // A copy of its own: the steps rewrite it in place.
+                *slot = t.to_device(var.device())?.reshape(var.shape())?.copy()?;
             }
         }
         self.step = steps;
@@ -99,23 +100,15 @@ fn composed_step(var: &Var, g: &Tensor, m: &Tensor, v: &Tensor, s: AdamScalars) 
     Ok((m, v))
 }
 
-/// One parameter's step with the single-pass kernel (f32 on the CPU); returns the new moments.
+/// One parameter's step by the in-place kernels (f32 on the CPU); returns the moments, updated
+/// where they lie.
 fn fused_step(var: &Var, g: &Tensor, m: &Tensor, v: &Tensor, scalars: AdamScalars) -> Result<(Tensor, Tensor)> {
-    const OP: &str = "Adam";
     let g = g.contiguous()?;
-    let (theta, m, v) = {
-        let theta = var.as_tensor();
-        let (ts, tl) = theta.storage_and_layout();
-        let (gs, gl) = g.storage_and_layout();
-        let (ms, ml) = m.storage_and_layout();
-        let (vs, vl) = v.storage_and_layout();
-        let (t, gv) = (cpu_f32_data(OP, &ts, tl, "parameter")?, cpu_f32_data(OP, &gs, gl, "gradient")?);
-        let (mv, vv) = (cpu_f32_data(OP, &ms, ml, "first moment")?, cpu_f32_data(OP, &vs, vl, "second moment")?);
-        adam_update(t, gv, mv, vv, scalars)
-    };
-    let (shape, device) = (var.shape().clone(), var.device().clone());
-    var.set(&Tensor::from_vec(theta, shape.clone(), &device)?)?;
-    Ok((Tensor::from_vec(m, shape.clone(), &device)?, Tensor::from_vec(v, shape, &device)?))
+    let (m, v) = (m.contiguous()?, v.contiguous()?);
+    m.inplace_op2(&g, &MomentUpdate::First(scalars.beta1))?;
+    v.inplace_op2(&g, &MomentUpdate::Second(scalars.beta2))?;
+    var.as_tensor().inplace_op3(&m, &v, &ParameterUpdate(scalars))?;
+    Ok((m, v))
 }
 
 #[cfg(test)]
@@ -124,7 +117,7 @@ mod tests {
     use candle_core::Device;
 
     #[test]
-    fn the_single_pass_step_matches_the_composed_one() {
+    fn the_in_place_step_matches_the_composed_one() {
         let seed: u64 = rand::random();
         let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(seed);
         // Over two parallel chunks, and an odd size.
@@ -135,8 +128,9 @@ mod tests {
             };
             let start = random(&mut rng, 1.0);
             let (a, b) = (Var::from_tensor(&start).unwrap(), Var::from_tensor(&start).unwrap());
-            let zeros = start.zeros_like().unwrap();
-            let (mut ma, mut va, mut mb, mut vb) = (zeros.clone(), zeros.clone(), zeros.clone(), zeros);
+            // Four tensors of their own: the in-place kernel rewrites its moments' storage.
+            let zeros = || start.zeros_like().unwrap();
+            let (mut ma, mut va, mut mb, mut vb) = (zeros(), zeros(), zeros(), zeros());
             for t in 1..=4 {
                 let g = random(&mut rng, 0.1);
                 let s = AdamScalars {
@@ -173,6 +167,23 @@ mod tests {
     }
 
     #[test]
+    fn saved_state_is_not_rewritten_by_later_steps() {
+        let w = Var::new(&[1.0f32, 2.0], &Device::Cpu).unwrap();
+        let mut adam = Adam::new(vec![("w".into(), w.clone())], 0.1).unwrap();
+        let step = |adam: &mut Adam| adam.step(&(w.as_tensor().sqr().unwrap()).sum_all().unwrap().backward().unwrap()).unwrap();
+        step(&mut adam);
+        let saved = adam.state().unwrap();
+        let before = saved["adam.m.w"].to_vec1::<f32>().unwrap();
+        step(&mut adam);
+        assert_eq!(saved["adam.m.w"].to_vec1::<f32>().unwrap(), before);
+        // And a restored optimiser does not write into the tensors it was restored from.
+        let mut restored = Adam::new(vec![("w".into(), w.clone())], 0.1).unwrap();
+        restored.restore(&saved, 1).unwrap();
+        step(&mut restored);
+        assert_eq!(saved["adam.m.w"].to_vec1::<f32>().unwrap(), before);
+    }
+
+    #[test]
     fn moments_hold_no_graph_between_steps() {
         // Regression: moments built from undetached gradients chained every step's graph
         // to the next, leaking the whole history (7 GB after two LeNet epochs).
@@ -182,7 +193,7 @@ mod tests {
             let loss = (w.as_tensor().sqr().unwrap() * 3.0).unwrap().sum_all().unwrap();
             adam.step(&loss.backward().unwrap()).unwrap();
         }
-        for (name, t) in adam.state() {
+        for (name, t) in adam.state().unwrap() {
             assert!(!t.track_op(), "{name} still tracks its graph");
         }
     }
@@ -194,7 +205,7 @@ mod tests {
             let mut adam = Adam::new(vec![("w".into(), w.clone())], 0.05).unwrap();
             for step in 0..6 {
                 if split && step == 3 {
-                    let state = adam.state();
+                    let state = adam.state().unwrap();
                     let steps = adam.steps();
                     adam = Adam::new(vec![("w".into(), w.clone())], 0.05).unwrap();
                     adam.restore(&state, steps).unwrap();

@@ -1,8 +1,14 @@
-//! Adam's update of one parameter in a single pass over its values, on the threads: the
-//! CPU fast path of [`super::adam::Adam`]. Composed from candle's tensor ops the same update
-//! takes thirteen passes, each allocating a parameter-sized tensor.
+//! Adam's update of one parameter in place, on the threads: the CPU fast path of
+//! [`super::adam::Adam`]. Three candle in-place ops (first moment, second moment, parameter)
+//! rewrite the tensors where they lie; composed from candle's tensor ops the same update takes
+//! thirteen passes, each allocating a parameter-sized tensor, and a copy into the variable.
 
+use candle_core::{bail, CpuStorage, InplaceOp2, InplaceOp3, Layout, Result};
 use rayon::prelude::*;
+
+use ocellus::op_operand::f32_data;
+
+const OP: &str = "Adam";
 
 /// The scalars of one step.
 #[derive(Clone, Copy, Debug)]
@@ -26,32 +32,82 @@ pub struct AdamScalars {
 /// Values per parallel task: below this the hand-over costs more than the pass.
 const CHUNK: usize = 1 << 14;
 
-/// New (parameter, first moment, second moment) from the old ones and the gradient `g`.
-pub fn adam_update(theta: &[f32], g: &[f32], m: &[f32], v: &[f32], s: AdamScalars) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
-    let n = theta.len();
-    assert!(g.len() == n && m.len() == n && v.len() == n, "Adam: parameter, gradient and moments differ in size");
-    let (mut theta2, mut m2, mut v2) = (vec![0f32; n], vec![0f32; n], vec![0f32; n]);
-    let decay = 1.0 - s.lr * s.weight_decay;
-    let pass = |at: usize, t_out: &mut [f32], m_out: &mut [f32], v_out: &mut [f32]| {
-        let len = t_out.len();
-        let inputs = theta[at..at + len].iter().zip(&g[at..at + len]).zip(m[at..at + len].iter().zip(&v[at..at + len]));
-        let outputs = t_out.iter_mut().zip(m_out.iter_mut()).zip(v_out.iter_mut());
-        for (((t_o, m_o), v_o), ((&t, &g), (&m, &v))) in outputs.zip(inputs) {
-            let m = s.beta1 * m + (1.0 - s.beta1) * g;
-            let v = s.beta2 * v + (1.0 - s.beta2) * g * g;
-            let step = (m / s.bias1) / ((v / s.bias2).sqrt() + s.eps);
-            (*t_o, *m_o, *v_o) = (t * decay - s.lr * step, m, v);
-        }
-    };
-    if n >= 2 * CHUNK && rayon::current_num_threads() > 1 {
-        theta2
-            .par_chunks_mut(CHUNK)
-            .zip(m2.par_chunks_mut(CHUNK))
-            .zip(v2.par_chunks_mut(CHUNK))
-            .enumerate()
-            .for_each(|(i, ((t, m), v))| pass(i * CHUNK, t, m, v));
+/// Runs `f(offset, chunk)` over `out`, in parallel chunks when it is large and there are threads.
+fn on_chunks(out: &mut [f32], f: impl Fn(usize, &mut [f32]) + Sync + Send) {
+    if out.len() >= 2 * CHUNK && rayon::current_num_threads() > 1 {
+        out.par_chunks_mut(CHUNK).enumerate().for_each(|(i, c)| f(i * CHUNK, c));
     } else {
-        pass(0, &mut theta2, &mut m2, &mut v2);
+        f(0, out);
     }
-    (theta2, m2, v2)
+}
+
+/// The mutable contiguous f32 values of the tensor an in-place op rewrites.
+fn f32_data_mut<'a>(storage: &'a mut CpuStorage, layout: &Layout, what: &str) -> Result<&'a mut [f32]> {
+    let CpuStorage::F32(all) = storage else { bail!("{OP}: {what} must be f32") };
+    match layout.contiguous_offsets() {
+        Some((a, b)) => Ok(&mut all[a..b]),
+        None => bail!("{OP}: {what} must be contiguous"),
+    }
+}
+
+/// A moment estimate moved towards the gradient (`Second`: its square) in place:
+/// `m <- beta * m + (1 - beta) * g`.
+#[derive(Clone, Copy, Debug)]
+pub enum MomentUpdate {
+    /// The mean of the gradient, decay beta1.
+    First(f32),
+    /// The mean of its square, decay beta2.
+    Second(f32),
+}
+
+impl InplaceOp2 for MomentUpdate {
+    fn name(&self) -> &'static str {
+        "ocellus-adam-moment"
+    }
+
+    fn cpu_fwd(&self, s1: &mut CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout) -> Result<()> {
+        let g = f32_data(OP, s2, l2, "gradient")?;
+        let m = f32_data_mut(s1, l1, "moment")?;
+        if m.len() != g.len() {
+            bail!("{OP}: moment has {} values, gradient {}", m.len(), g.len());
+        }
+        let (beta, square) = match *self {
+            MomentUpdate::First(b) => (b, false),
+            MomentUpdate::Second(b) => (b, true),
+        };
+        on_chunks(m, |at, m| {
+            let len = m.len();
+            for (m, &g) in m.iter_mut().zip(&g[at..at + len]) {
+                *m = beta * *m + (1.0 - beta) * if square { g * g } else { g };
+            }
+        });
+        Ok(())
+    }
+}
+
+/// The parameter's step from the updated moments, in place.
+#[derive(Clone, Copy, Debug)]
+pub struct ParameterUpdate(pub AdamScalars);
+
+impl InplaceOp3 for ParameterUpdate {
+    fn name(&self) -> &'static str {
+        "ocellus-adam-parameter"
+    }
+
+    fn cpu_fwd(&self, s1: &mut CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout, s3: &CpuStorage, l3: &Layout) -> Result<()> {
+        let s = self.0;
+        let (m, v) = (f32_data(OP, s2, l2, "first moment")?, f32_data(OP, s3, l3, "second moment")?);
+        let theta = f32_data_mut(s1, l1, "parameter")?;
+        if m.len() != theta.len() || v.len() != theta.len() {
+            bail!("{OP}: parameter has {} values, moments {} and {}", theta.len(), m.len(), v.len());
+        }
+        let decay = 1.0 - s.lr * s.weight_decay;
+        on_chunks(theta, |at, theta| {
+            let len = theta.len();
+            for ((t, &m), &v) in theta.iter_mut().zip(&m[at..at + len]).zip(&v[at..at + len]) {
+                *t = *t * decay - s.lr * (m / s.bias1) / ((v / s.bias2).sqrt() + s.eps);
+            }
+        });
+        Ok(())
+    }
 }

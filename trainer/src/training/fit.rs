@@ -192,7 +192,7 @@ pub fn fit(
             if interrupt::requested() && state.batch < batches {
                 bar.abandon();
                 state.adam_steps = adam.steps();
-                checkpoint::save(&files.checkpoint, &trainee.card, trainee.tensors(), adam.state(), &state)?;
+                checkpoint::save(&files.checkpoint, &trainee.card, trainee.tensors(), adam.state()?, &state)?;
                 println!(
                     "stopped at epoch {}, batch {}; checkpoint saved to {} (continue with --resume)",
                     epoch + 1,
@@ -242,7 +242,7 @@ pub fn fit(
         state.batch = 0;
         state.partial = Tally::default();
         state.adam_steps = adam.steps();
-        checkpoint::save(&files.checkpoint, &trainee.card, trainee.tensors(), adam.state(), &state)?;
+        checkpoint::save(&files.checkpoint, &trainee.card, trainee.tensors(), adam.state()?, &state)?;
         history::write_csv(&files.history, names, &state.history)?;
         let title = format!("{} {} per epoch", trainee.card.arch, names[0]);
         plot::draw(&files.plot, &title, 0, &state.history)?;
