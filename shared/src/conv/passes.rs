@@ -164,7 +164,7 @@ pub fn weight_grad(g: &ConvGeometry, x: &[f32], dy: &[f32]) -> Vec<f32> {
             }
         }
     };
-    let acc = if threads > 1 && chunks >= threads {
+    let partials = if threads > 1 && chunks >= threads {
         let per = chunks.div_ceil(threads);
         (0..threads)
             .into_par_iter()
@@ -173,25 +173,44 @@ pub fn weight_grad(g: &ConvGeometry, x: &[f32], dy: &[f32]) -> Vec<f32> {
                 accumulate(t * per..((t + 1) * per).min(chunks), &mut acc, 1);
                 acc
             })
-            .reduce_with(|mut a, b| {
-                a.iter_mut().zip(&b).for_each(|(a, b)| *a += b);
-                a
-            })
-            .unwrap_or_else(|| vec![0f32; size])
+            .collect()
     } else {
         let mut acc = vec![0f32; size];
         accumulate(0..chunks, &mut acc, threads);
-        acc
+        vec![acc]
     };
-    if !transposed {
-        return acc;
+    sum_partials(partials, g.cout, g.patch(), transposed)
+}
+
+/// Output channels per task of the final sum: a full row of 16-lane registers.
+const SUM_CHANNELS: usize = 16;
+
+/// The weight gradient (cout, patch) as the sum of per-thread partial sums, each (cout, patch),
+/// or (patch, cout) when `transposed`: one pass on the threads, transposing as it adds.
+fn sum_partials(mut partials: Vec<Vec<f32>>, cout: usize, patch: usize, transposed: bool) -> Vec<f32> {
+    if partials.len() == 1 && !transposed {
+        return partials.pop().expect("one partial sum");
     }
-    // (patch, cout) -> (cout, patch).
-    let mut dw = vec![0f32; size];
-    for (p, row) in acc.chunks_exact(g.cout).enumerate() {
-        for (c, &v) in row.iter().enumerate() {
-            dw[c * g.patch() + p] = v;
+    let mut dw = vec![0f32; cout * patch];
+    let add_block = |b: usize, rows: &mut [f32]| {
+        let first = b * SUM_CHANNELS;
+        let channels = rows.len() / patch;
+        for part in &partials {
+            if transposed {
+                for (p, column) in part.chunks_exact(cout).enumerate() {
+                    for (c, &v) in column[first..first + channels].iter().enumerate() {
+                        rows[c * patch + p] += v;
+                    }
+                }
+            } else {
+                rows.iter_mut().zip(&part[first * patch..(first + channels) * patch]).for_each(|(d, v)| *d += v);
+            }
         }
+    };
+    if partials.len() > 1 || (transposed && threads() > 1) {
+        dw.par_chunks_mut(SUM_CHANNELS * patch).enumerate().for_each(|(b, rows)| add_block(b, rows));
+    } else {
+        dw.chunks_mut(SUM_CHANNELS * patch).enumerate().for_each(|(b, rows)| add_block(b, rows));
     }
     dw
 }
@@ -202,6 +221,24 @@ mod tests {
 
     fn geometry(batch: usize, side: usize) -> ConvGeometry {
         ConvGeometry { batch, cin: 8, h: side, w: side, cout: 8, kh: 3, kw: 3, stride: 1, pad: 1 }
+    }
+
+    #[test]
+    fn partial_sums_add_up_and_transpose() {
+        // 18 channels: a block of 16 and one of 2; patch 5; three partials, (patch, cout).
+        let (cout, patch) = (18, 5);
+        let partials: Vec<Vec<f32>> = (0..3).map(|t| (0..cout * patch).map(|i| (i * 7 + t * 100) as f32).collect()).collect();
+        let dw = sum_partials(partials.clone(), cout, patch, true);
+        for c in 0..cout {
+            for p in 0..patch {
+                let want: f32 = partials.iter().map(|part| part[p * cout + c]).sum();
+                assert_eq!(dw[c * patch + p], want, "channel {c} tap {p}");
+            }
+        }
+        // Not transposed: a plain sum, and one partial comes back as it is.
+        let plain = sum_partials(partials.clone(), cout, patch, false);
+        assert!(plain.iter().enumerate().all(|(i, &v)| v == partials.iter().map(|p| p[i]).sum::<f32>()));
+        assert_eq!(sum_partials(vec![partials[1].clone()], cout, patch, false), partials[1]);
     }
 
     #[test]
