@@ -13,6 +13,7 @@ pub mod error;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
 pub mod face_detection;
+pub mod filled;
 pub mod forward_timing;
 pub mod image_input;
 pub mod kernel_choice;
