@@ -160,7 +160,7 @@ impl CustomOp3 for BatchNormOp {
         let count = n * hw;
         let moments = per_channel(channels, |c| {
             // Two-pass mean and variance, runs summed in f64, for the precision of large batches
-            // (a one-pass shifted sum of squares measured slower here).
+            // (a one-pass shifted sum of squares measured slower here, twice).
             let sum: f64 = runs(x, n, c, channels, hw).map(|r| run_sum(r, |v| v) as f64).sum();
             let mean = (sum / count as f64) as f32;
             let dev: f64 = runs(x, n, c, channels, hw).map(|r| run_sum(r, |v| (v - mean) * (v - mean)) as f64).sum();
