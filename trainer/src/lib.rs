@@ -2,6 +2,7 @@
 
 pub mod allocator;
 pub mod atomic_file;
+pub mod barrier_spin;
 pub mod captcha;
 pub mod cli;
 pub mod commands;
