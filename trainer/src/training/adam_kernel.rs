@@ -6,7 +6,7 @@
 use candle_core::{bail, CpuStorage, InplaceOp2, InplaceOp3, Layout, Result};
 use rayon::prelude::*;
 
-use ocellus::op_operand::f32_data;
+use ocellus::op_operand::{f32_data, f32_data_mut};
 
 const OP: &str = "Adam";
 
@@ -41,15 +41,6 @@ fn on_chunks(out: &mut [f32], f: impl Fn(usize, &mut [f32]) + Sync + Send) {
     }
 }
 
-/// The mutable contiguous f32 values of the tensor an in-place op rewrites.
-fn f32_data_mut<'a>(storage: &'a mut CpuStorage, layout: &Layout, what: &str) -> Result<&'a mut [f32]> {
-    let CpuStorage::F32(all) = storage else { bail!("{OP}: {what} must be f32") };
-    match layout.contiguous_offsets() {
-        Some((a, b)) => Ok(&mut all[a..b]),
-        None => bail!("{OP}: {what} must be contiguous"),
-    }
-}
-
 /// A moment estimate moved towards the gradient (`Second`: its square) in place:
 /// `m <- beta * m + (1 - beta) * g`.
 #[derive(Clone, Copy, Debug)]
@@ -67,7 +58,7 @@ impl InplaceOp2 for MomentUpdate {
 
     fn cpu_fwd(&self, s1: &mut CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout) -> Result<()> {
         let g = f32_data(OP, s2, l2, "gradient")?;
-        let m = f32_data_mut(s1, l1, "moment")?;
+        let m = f32_data_mut(OP, s1, l1, "moment")?;
         if m.len() != g.len() {
             bail!("{OP}: moment has {} values, gradient {}", m.len(), g.len());
         }
@@ -97,7 +88,7 @@ impl InplaceOp3 for ParameterUpdate {
     fn cpu_fwd(&self, s1: &mut CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout, s3: &CpuStorage, l3: &Layout) -> Result<()> {
         let s = self.0;
         let (m, v) = (f32_data(OP, s2, l2, "first moment")?, f32_data(OP, s3, l3, "second moment")?);
-        let theta = f32_data_mut(s1, l1, "parameter")?;
+        let theta = f32_data_mut(OP, s1, l1, "parameter")?;
         if m.len() != theta.len() || v.len() != theta.len() {
             bail!("{OP}: parameter has {} values, moments {} and {}", theta.len(), m.len(), v.len());
         }
