@@ -22,6 +22,7 @@ fn every_shipped_model_loads_and_matches_its_manifest_entry() {
         let key = match model.card.task {
             ocellus::Task::Classify => "test_top1",
             ocellus::Task::Captcha { .. } => "test_char",
+            ocellus::Task::Faces { .. } if matches!(model.card.arch, ocellus::Arch::SingleShot { .. }) => "test_f1",
             ocellus::Task::Faces { .. } => "test_label_accuracy",
         };
         assert!(facts.metrics.contains_key(key), "{}: no {key} in its training facts", entry.name);
@@ -49,4 +50,26 @@ fn shipped_lenet_reads_real_cifar_images() {
     let acc = right as f64 / total as f64;
     eprintln!("shipped LeNet: {right}/{total} = {:.1}% on a sample of real CIFAR-10 images", acc * 100.0);
     assert!(acc > 0.45, "{acc}");
+}
+
+#[test]
+fn the_shipped_default_face_detector_finds_the_faces_of_held_out_photos() {
+    let Some(faces) = ocellus_e2e::faces_or_skip("the_shipped_default_face_detector_finds_the_faces_of_held_out_photos") else { return };
+    let entry = manifest().default_for("faces").cloned().expect("a default face model");
+    let bytes = std::fs::read(repo_root().join("static/models").join(&entry.file)).unwrap();
+    let model = TrainedModel::from_bytes(&bytes, &Device::Cpu).unwrap();
+    let data = ocellus_trainer::dataset::face_boxes::read(&faces.join("bbox.csv"), &faces.join("images")).unwrap();
+    let facts = model.card.training.as_ref().unwrap();
+    let held_out = ocellus_trainer::detection::photo_set::split_photos(data.images.len(), facts.limit, facts.seed).test;
+    let options = ocellus::face_detection::DetectOptions { threshold: ocellus::face_detection::default_threshold(&model.card), ..Default::default() };
+    let (mut found, mut total) = (0, 0);
+    for &i in held_out.iter().take(20) {
+        let photo = ocellus::image_input::decode_rgb(&std::fs::read(&data.images[i].path).unwrap()).unwrap();
+        let d = ocellus::face_detection::detect(&model, &photo, options, || 0.0).unwrap();
+        total += data.images[i].boxes.len();
+        found += data.images[i].boxes.iter().filter(|t| d.faces.iter().any(|f| f.bounds.iou(t) >= 0.5)).count();
+    }
+    eprintln!("{}: {found} of {total} faces of 20 held-out photos found at its threshold", entry.name);
+    // The default detector must find most faces a person sees (the tutorial's Fast-RCNN found 5%).
+    assert!(found * 2 > total, "{found} of {total}");
 }

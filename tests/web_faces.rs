@@ -1,13 +1,13 @@
 //! The page's Faces section in headless Chromium: a real face photo (from the shared data when
-//! present) is dropped on the built page and the shipped Fast-RCNN must draw the faces the
-//! native code finds, where the photo's true boxes are; the threshold slider re-merges on the
-//! spot. `cargo xtask test` builds the page and points `OCELLUS_SITE` at it.
+//! present) is dropped on the built page and the shipped default detector must draw the faces
+//! the native code finds at the model's own threshold, where the photo's true boxes are; the
+//! threshold slider re-merges on the spot. `cargo xtask test` builds the page and points `OCELLUS_SITE` at it.
 
 use std::path::{Path, PathBuf};
 
 use candle_core::Device;
 use ocellus::boxes::merge::Scored;
-use ocellus::face_detection::{detect, DetectOptions, Detections};
+use ocellus::face_detection::{default_threshold, detect, DetectOptions, Detections};
 use ocellus::image_input::decode_rgb;
 use ocellus::TrainedModel;
 use ocellus_e2e::chrome::{browser_or_skip, site_or_skip, Browser};
@@ -33,18 +33,25 @@ fn borderline(d: &Detections, threshold: f32) -> bool {
     d.candidates.iter().any(|c| (c.score - threshold).abs() < 1e-4)
 }
 
+/// The model's own threshold, where the slider starts, and a lower one the test slides to.
+fn thresholds(model: &TrainedModel) -> (f32, f32) {
+    let start = default_threshold(&model.card);
+    (start, (start - 0.2).max(0.05))
+}
+
 /// A real photo of the model's held-out test split in which it finds a true face (and no score
-/// is borderline at 0.99 or 0.9), else a generated one; copied to `dir`.
+/// is borderline at either threshold), else a generated one; copied to `dir`.
 fn photo(dir: &Path, model: &TrainedModel) -> (PathBuf, Detections) {
+    let (start, lower) = thresholds(model);
     let chosen = faces_or_skip("the face photo of the browser test (a generated image is used instead)").and_then(|faces| {
         let data = face_boxes::read(&faces.join("bbox.csv"), &faces.join("images")).unwrap();
         let facts = model.card.training.as_ref().expect("the shipped model's training facts");
         let held_out = split_photos(data.images.len(), facts.limit, facts.seed).test;
         held_out.iter().map(|&i| &data.images[i]).take(60).find_map(|img| {
             let d = native(model, &img.path);
-            let found = d.rethreshold(0.99, 0.3);
+            let found = d.rethreshold(start, 0.3);
             let hit = found.iter().any(|f| img.boxes.iter().any(|t| f.bounds.iou(t) >= 0.5));
-            (hit && !borderline(&d, 0.99) && !borderline(&d, 0.9)).then(|| (img.path.clone(), d))
+            (hit && !borderline(&d, start) && !borderline(&d, lower)).then(|| (img.path.clone(), d))
         })
     });
     let (source, d) = match chosen {
@@ -104,16 +111,20 @@ async fn a_real_photo_gets_its_faces_drawn_as_natively() {
     browser.client.execute("document.getElementById('faces').scrollIntoView()", vec![]).await.unwrap();
     let shot = browser.screenshot("faces.png").await;
     eprintln!("{}: the page drew {} face(s) (proposals {proposals_ms} ms, model {model_ms} ms in the browser); screenshot {}", photo.display(), shown.len(), shot.display());
-    assert_same(&shown, &native.rethreshold(0.99, 0.3));
+    let (start, lower) = thresholds(&model);
+    assert_same(&shown, &native.rethreshold(start, 0.3));
 
     // Lowering the threshold shows more of the same candidates, without running the model again.
     let slider = browser.wait_for("#faces .threshold input").await;
     browser
         .client
-        .execute("const s = arguments[0]; s.value = '0.9'; s.dispatchEvent(new Event('input', { bubbles: true }));", vec![serde_json::to_value(&slider).unwrap()])
+        .execute(
+            "const s = arguments[0]; s.value = arguments[1]; s.dispatchEvent(new Event('input', { bubbles: true }));",
+            vec![serde_json::to_value(&slider).unwrap(), serde_json::to_value(lower.to_string()).unwrap()],
+        )
         .await
         .unwrap();
-    let lowered = native.rethreshold(0.9, 0.3);
+    let lowered = native.rethreshold(lower, 0.3);
     for _ in 0..50 {
         if drawn(&browser).await.len() == lowered.len() {
             break;

@@ -11,15 +11,34 @@ use image::RgbImage;
 use crate::boxes::letterbox::Letterbox;
 use crate::boxes::merge::{nms, Scored};
 use crate::boxes::offsets::BoxOffsets;
+use crate::boxes::points::{decode, grid};
+use crate::boxes::window::Window;
 use crate::boxes::BoxXyxy;
 use crate::image_input::rgb_to_chw;
-use crate::models::FastRcnn;
+use crate::models::single_shot::{MULTIPLE, STRIDES};
+use crate::models::{FastRcnn, SingleShot};
 use crate::proposals::{selective_search, Mode};
 use crate::region_crop::crops_chw;
 use crate::{Error, InputSize, Network, Task, TrainedModel};
 
 /// RCNN crops classified per forward pass (bounds memory: 200 crops of 32x32 are 2.4 MB).
 const CROPS_PER_PASS: usize = 200;
+/// The single-shot detector's locations scoring below this are not candidates (the floor
+/// detection benchmarks use for the precision-recall curve's tail).
+const SINGLE_SHOT_FLOOR: f32 = 0.02;
+/// At most this many single-shot candidates per photo, best first, go to merging.
+const SINGLE_SHOT_CANDIDATES: usize = 1000;
+
+/// The threshold a face model is meant to be used at: the one its training chose on the
+/// validation photos (`threshold` in its card's metrics), else the tutorial's 0.99 for the
+/// tutorial's detectors and 0.5 for the single-shot one.
+pub fn default_threshold(card: &crate::ModelCard) -> f32 {
+    let chosen = card.training.as_ref().and_then(|t| t.metrics.get("threshold")).map(|&v| v as f32);
+    chosen.unwrap_or(match card.arch {
+        crate::Arch::SingleShot { .. } => 0.5,
+        _ => 0.99,
+    })
+}
 
 /// How to detect.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -87,12 +106,30 @@ fn score_rcnn(network: &Network, crop: InputSize, input: &RgbImage, proposals: &
     Ok(scored)
 }
 
-/// Faces in `photo` found by a face model (RCNN or Fast-RCNN); `clock` gives milliseconds
-/// (the page has no `Instant`).
+/// The single-shot detector's candidates in `photo`: the whole photo scaled to `side` on
+/// its longer side, one pass, every location above the floor decoded to a box in the photo.
+pub fn single_shot_candidates(model: &SingleShot, photo: &RgbImage, side: u32, device: &Device) -> candle_core::Result<Vec<Scored>> {
+    let window = Window::fit_long_side(photo.dimensions(), side, MULTIPLE);
+    let (w, h) = (window.out.0 as usize, window.out.1 as usize);
+    let x = Tensor::from_vec(window.sample_chw(photo), (1, 3, h, w), device)?;
+    let raw = model.forward_flat(&x, false)?.flatten_all()?.to_vec1::<f32>()?;
+    let found = decode(&raw, &grid(w, h, &STRIDES), SINGLE_SHOT_FLOOR, SINGLE_SHOT_CANDIDATES);
+    Ok(found.into_iter().filter_map(|s| window.to_source(&s.bounds, photo.dimensions()).map(|bounds| Scored { bounds, score: s.score })).collect())
+}
+
+/// Faces in `photo` found by a face model (RCNN, Fast-RCNN or the single-shot detector);
+/// `clock` gives milliseconds (the page has no `Instant`).
 pub fn detect(model: &TrainedModel, photo: &RgbImage, options: DetectOptions, clock: impl Fn() -> f64) -> crate::Result<Detections> {
     let Task::Faces { side } = model.card.task else {
         return Err(Error::WrongTask { expected: "faces".into(), found: model.card.task.name().into() });
     };
+    if let Network::SingleShot(net) = &model.network {
+        let start = clock();
+        let candidates = single_shot_candidates(net, photo, side, model.device())?;
+        let mut found = Detections { faces: Vec::new(), candidates, proposals_ms: 0.0, model_ms: clock() - start };
+        found.faces = found.rethreshold(options.threshold, options.merge_iou);
+        return Ok(found);
+    }
     let letterbox = Letterbox::new(photo.dimensions(), (side, side));
     let input = letterbox.apply(photo);
     let start = clock();

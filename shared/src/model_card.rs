@@ -21,12 +21,14 @@ pub enum Task {
         /// Characters per code.
         length: usize,
     },
-    /// Finding faces: photos are letterboxed to `side` x `side` pixels and selective search
-    /// proposes regions on that image; `ModelCard::labels` is `[background, face]`. RCNN
-    /// (a ResNet-18 on each region's crop, resized to `ModelCard::input`) or Fast-RCNN (one
-    /// pass over the letterboxed photo, regions ROI-pooled), by `ModelCard::arch`.
+    /// Finding faces; `ModelCard::labels` is `[background, face]`. The tutorial's detectors
+    /// letterbox photos to `side` x `side` pixels and selective search proposes regions on that
+    /// image: RCNN (a ResNet-18 on each region's crop, resized to `ModelCard::input`) or
+    /// Fast-RCNN (one pass over the letterboxed photo, regions ROI-pooled), by
+    /// `ModelCard::arch`. The single-shot detector sees the whole photo scaled so that its
+    /// longer side is `side` (`ModelCard::input` is its training crop).
     Faces {
-        /// The letterboxed photo's side.
+        /// The letterboxed photo's side, or the single-shot detector's longer side.
         side: u32,
     },
 }
@@ -54,6 +56,10 @@ pub enum Arch {
     /// offset heads); `width` multiplies its channels (1: 4, 4, 8, 8).
     #[serde(rename = "fast-rcnn")]
     FastRcnn { width: usize },
+    /// The single-shot, anchor-free face detector (residual backbone, feature pyramid over
+    /// strides 8/16/32, one shared head); `width` multiplies its channels.
+    #[serde(rename = "single-shot")]
+    SingleShot { width: usize },
 }
 
 impl fmt::Display for Arch {
@@ -62,6 +68,7 @@ impl fmt::Display for Arch {
             Arch::LeNet => write!(f, "lenet"),
             Arch::ResNet18 { width } => write!(f, "resnet18 (width {width})"),
             Arch::FastRcnn { width } => write!(f, "fast-rcnn (width {width})"),
+            Arch::SingleShot { width } => write!(f, "single-shot (width {width})"),
         }
     }
 }

@@ -250,6 +250,8 @@ pub enum DetectorName {
     FastRcnn,
     /// Each region cropped, resized and classified by a ResNet-18 (SPEC 8).
     Rcnn,
+    /// Single-shot, anchor-free: the whole photo in one pass, a box and a score per location.
+    SingleShot,
 }
 
 /// Where face data is: `--data DIR` with `bbox.csv` and `images/`, or `--csv` / `--images`.
@@ -293,15 +295,18 @@ pub struct TrainFacesArgs {
     /// channels [default: 1 for Fast-RCNN, 16 for RCNN].
     #[arg(long)]
     pub width: Option<usize>,
-    /// Photos are letterboxed to SIDE x SIDE for proposals and for Fast-RCNN.
-    #[arg(long, default_value_t = 256)]
-    pub side: u32,
+    /// RCNN and Fast-RCNN: photos are letterboxed to SIDE x SIDE for proposals and for
+    /// Fast-RCNN; single-shot: photos are scaled so that their longer side is SIDE
+    /// [default: 256; single-shot 416].
+    #[arg(long)]
+    pub side: Option<u32>,
     /// Proposals per photo (the tutorial's 2,000).
     #[arg(long, default_value_t = 2000)]
     pub proposals: usize,
-    /// RCNN's crop size WxH.
-    #[arg(long, default_value = "32x32")]
-    pub crop: InputSize,
+    /// RCNN's crop size WxH; single-shot: the side of its square training views [default:
+    /// 32x32; single-shot 320].
+    #[arg(long)]
+    pub crop: Option<InputSize>,
     /// The prepared-regions cache [default: next to --out, NAME.regions.jsonl].
     #[arg(long)]
     pub cache: Option<PathBuf>,
@@ -313,9 +318,10 @@ pub struct TrainFacesArgs {
 /// Detection settings for eval and test.
 #[derive(Debug, Args, Clone)]
 pub struct DetectArgs {
-    /// Face probability a region needs.
-    #[arg(long, default_value_t = 0.99)]
-    pub threshold: f32,
+    /// Face probability a region needs [default: the model's own, from its training; else
+    /// 0.99 for RCNN and Fast-RCNN, 0.5 for single-shot].
+    #[arg(long)]
+    pub threshold: Option<f32>,
     /// A face overlapping a better one by more than this IoU is dropped.
     #[arg(long, default_value_t = 0.3)]
     pub merge_iou: f32,
@@ -344,15 +350,6 @@ pub struct EvalFacesArgs {
     pub images: Vec<PathBuf>,
 }
 
-/// Which photos `test faces` measures on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum FaceSplit {
-    /// The held-out test split of the model's training run (from its seed and limit).
-    Test,
-    /// Every photo in the CSV (for data the model never saw).
-    All,
-}
-
 /// `ocellus test faces`.
 #[derive(Debug, Args)]
 pub struct TestFacesArgs {
@@ -363,14 +360,21 @@ pub struct TestFacesArgs {
     #[command(flatten)]
     pub faces: FaceDataArgs,
     /// Which photos.
-    #[arg(long, value_enum, default_value_t = FaceSplit::Test)]
-    pub split: FaceSplit,
+    #[arg(long, value_enum, default_value_t = SplitChoice::Auto)]
+    pub split: SplitChoice,
     /// Measure on at most this many of them (the first by the split's order).
     #[arg(long)]
     pub limit: Option<usize>,
     /// Detection settings.
     #[command(flatten)]
     pub detect: DetectArgs,
+    /// Score another detector's answers instead of the model's (JSON lines, one photo each:
+    /// image, faces as [x0, y0, x1, y1, score], ms); the model still names the photos.
+    #[arg(long)]
+    pub detections: Option<PathBuf>,
+    /// Print the chosen photos' paths, one a line, and stop (for other detectors to run on).
+    #[arg(long)]
+    pub list_photos: bool,
     /// Print a JSON object last (ap50, precision, recall, images, ...).
     #[arg(long)]
     pub json: bool,
@@ -422,13 +426,32 @@ pub struct EvalClassifyArgs {
     pub images: Vec<PathBuf>,
 }
 
-/// Which images of a folder `test` uses.
+/// Which images of a data set a `test` command measures on; every `test` command defaults to
+/// `auto`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum SplitChoice {
-    /// Every labelled image in the folder.
+    /// The held-out test split when the data is what the model was trained on (its card names
+    /// it), else every image: never a score on images the model learnt from.
+    Auto,
+    /// Every labelled image.
     All,
     /// Only the held-out test split that training used (same seed and --limit as the model's).
     Test,
+}
+
+impl SplitChoice {
+    /// `All` or `Test`: `Auto` decided by whether `data` is the data set `facts` names.
+    pub fn resolve(self, facts: Option<&ocellus::TrainingFacts>, data: &std::path::Path) -> SplitChoice {
+        let same = |named: &str| match (std::fs::canonicalize(named), std::fs::canonicalize(data)) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => std::path::Path::new(named) == data,
+        };
+        match self {
+            SplitChoice::Auto if facts.is_some_and(|f| same(&f.dataset)) => SplitChoice::Test,
+            SplitChoice::Auto => SplitChoice::All,
+            other => other,
+        }
+    }
 }
 
 /// `ocellus test classify`.
@@ -441,7 +464,7 @@ pub struct TestClassifyArgs {
     #[arg(long)]
     pub data: PathBuf,
     /// Which images to use.
-    #[arg(long, value_enum, default_value_t = SplitChoice::All)]
+    #[arg(long, value_enum, default_value_t = SplitChoice::Auto)]
     pub split: SplitChoice,
     /// Print a JSON object as the last line (top1, top3, count, per_class).
     #[arg(long)]
@@ -543,6 +566,9 @@ pub struct TestCaptchaArgs {
     /// Folder of `<serial>-<CODE>.<ext>` captchas.
     #[arg(long)]
     pub data: PathBuf,
+    /// Which captchas to use.
+    #[arg(long, value_enum, default_value_t = SplitChoice::Auto)]
+    pub split: SplitChoice,
     /// Print a JSON object as the last line (full, char, count).
     #[arg(long)]
     pub json: bool,

@@ -68,6 +68,12 @@ fn write_face_folder(dir: &std::path::Path, n: u32) {
     std::fs::write(dir.join("bbox.csv"), csv).unwrap();
 }
 
+/// The IoU of box `b` (x0, y0, x1, y1) with the fresh photo's face at (70, 40)-(110, 80).
+fn iou_with_fresh_face(b: &[f64]) -> f64 {
+    let inter = (b[2].min(110.0) - b[0].max(70.0)).max(0.0) * (b[3].min(80.0) - b[1].max(40.0)).max(0.0);
+    inter / ((b[2] - b[0]) * (b[3] - b[1]) + 1600.0 - inter)
+}
+
 #[test]
 fn fast_rcnn_learns_generated_faces_and_eval_and_test_find_them() {
     let dir = tempfile::tempdir().unwrap();
@@ -95,8 +101,7 @@ fn fast_rcnn_learns_generated_faces_and_eval_and_test_find_them() {
     let found = common::last_json(&eval);
     let best = &found["faces"][0]["box"];
     let b: Vec<f64> = (0..4).map(|i| best[i].as_f64().unwrap()).collect();
-    let inter = (b[2].min(110.0) - b[0].max(70.0)).max(0.0) * (b[3].min(80.0) - b[1].max(40.0)).max(0.0);
-    let iou = inter / ((b[2] - b[0]) * (b[3] - b[1]) + 1600.0 - inter);
+    let iou = iou_with_fresh_face(&b);
     assert!(iou > 0.8, "best face {b:?} misses (70,40)-(110,80): IoU {iou}");
     assert!(image::open(dir.path().join("fresh.faces.png")).is_ok());
 
@@ -135,4 +140,48 @@ fn rcnn_trains_on_crops_and_face_commands_refuse_other_models() {
     std::fs::write(dir.path().join("notes.png"), b"hello").unwrap();
     let err = common::fails(&["eval", "faces", "--model", out_s, dir.path().join("notes.png").to_str().unwrap()]);
     assert!(err.contains("notes.png"), "{err}");
+}
+
+#[test]
+fn the_single_shot_detector_learns_generated_faces_and_answers_any_photo() {
+    let dir = tempfile::tempdir().unwrap();
+    write_face_folder(dir.path(), 40);
+    let data = dir.path().to_str().unwrap();
+    let out = dir.path().join("ss.safetensors");
+    let out_s = out.to_str().unwrap();
+    let log = ok(&["train", "faces", "--arch", "single-shot", "--data", data, "--side", "160", "--crop", "96", "--batch-size", "8", "--lr", "0.003", "--cosine", "--epochs", "40", "--out", out_s]);
+    eprintln!("{log}");
+    assert!(log.contains("photos: 32 train, 4 validation, 4 test") && log.contains("single-shot (width 1)"), "{log}");
+    assert!(log.contains("threshold:"), "the threshold is chosen on the validation photos: {log}");
+    let card = ocellus::weights::read_card(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!((card.task, card.input), (ocellus::Task::Faces { side: 160 }, ocellus::InputSize::square(96)));
+    let facts = card.training.unwrap();
+    assert!(facts.metrics["val_f1"] >= 0.75, "did not learn: {:?}", facts.metrics);
+    assert!((0.05..=0.95).contains(&facts.metrics["threshold"]), "{:?}", facts.metrics);
+
+    // A new photo's face is found where it is, at the model's own threshold.
+    let fresh = dir.path().join("fresh.png");
+    photo(70, 40).save(&fresh).unwrap();
+    let eval = ok(&["eval", "faces", "--model", out_s, "--json", fresh.to_str().unwrap()]);
+    let b: Vec<f64> = (0..4).map(|i| common::last_json(&eval)["faces"][0]["box"][i].as_f64().unwrap()).collect();
+    let iou = iou_with_fresh_face(&b);
+    assert!(iou > 0.6, "best face {b:?} misses (70,40)-(110,80): IoU {iou}\n{eval}");
+
+    // test: AP at 0.5 and over 0.5:0.95 on the held-out photos (the default split for the
+    // data the model was trained on).
+    let q = common::last_json(&ok(&["test", "faces", "--model", out_s, "--data", data, "--json"]));
+    assert_eq!(q["images"], 4);
+    assert!(q["ap50"].as_f64().unwrap() >= 0.75 && q["ap50_95"].as_f64().unwrap() > 0.0, "{q}");
+
+    // Photos of any size and colour type get an answer: 1x1, very wide, grey JPEG.
+    let tiny = dir.path().join("tiny.png");
+    RgbImage::new(1, 1).save(&tiny).unwrap();
+    let wide = dir.path().join("wide.png");
+    RgbImage::from_fn(3000, 40, |x, _| Rgb([(x % 255) as u8, 9, 9])).save(&wide).unwrap();
+    let grey = dir.path().join("grey.jpg");
+    image::DynamicImage::ImageRgb8(photo(20, 20)).to_luma8().save(&grey).unwrap();
+    for p in [&tiny, &wide, &grey] {
+        let eval = ok(&["eval", "faces", "--model", out_s, "--json", p.to_str().unwrap()]);
+        assert!(common::last_json(&eval)["faces"].is_array(), "{eval}");
+    }
 }

@@ -63,19 +63,30 @@ fn preprocessing_and_logits_match_native() {
 }
 
 /// A face model finds the same scored regions in the proposals photo as natively (boxes to
-/// 0.01 pixel, scores to 5e-5); returns the largest score difference.
+/// 0.01 pixel, scores to 5e-5); returns the largest score difference. The tutorial's
+/// detectors score the same regions in the same order. The single-shot detector keeps the
+/// locations above a score floor, so a location within rounding of the floor may be kept on
+/// one side only, and near-equal scores may swap places: each region clear of the floor must
+/// have its twin on the other side.
 fn faces_match(bundle: &SafeTensors, model: &TrainedModel, m: usize) -> f32 {
     let img = ocellus::image_input::decode_rgb(bundle.tensor("proposals.image").unwrap().data()).unwrap();
     let options = DetectOptions { threshold: f32::NEG_INFINITY, ..Default::default() };
-    let browser = detect(model, &img, options, || 0.0).unwrap().candidates;
-    let native = floats(bundle, &format!("faces.{m}"));
-    assert_eq!(browser.len() * 5, native.len(), "model {m}: a different number of scored regions in the browser");
+    let browser: Vec<[f32; 5]> = detect(model, &img, options, || 0.0).unwrap().candidates.iter().map(|c| [c.bounds.x0, c.bounds.y0, c.bounds.x1, c.bounds.y1, c.score]).collect();
+    let native: Vec<[f32; 5]> = floats(bundle, &format!("faces.{m}")).chunks_exact(5).map(|n| [n[0], n[1], n[2], n[3], n[4]]).collect();
+    let one_pass = matches!(model.card.arch, ocellus::Arch::SingleShot { .. });
+    if !one_pass {
+        assert_eq!(browser.len(), native.len(), "model {m}: a different number of scored regions in the browser");
+    }
+    let twin = |a: &[f32; 5], b: &[f32; 5]| a[..4].iter().zip(&b[..4]).all(|(x, y)| (x - y).abs() < 0.01) && (a[4] - b[4]).abs() <= 5e-5;
+    let clear = |c: &[f32; 5]| !one_pass || c[4] > 0.03;
     let mut worst = 0f32;
-    for (c, n) in browser.iter().zip(native.chunks_exact(5)) {
-        let b = [c.bounds.x0, c.bounds.y0, c.bounds.x1, c.bounds.y1];
-        assert!(b.iter().zip(n).all(|(x, y)| (x - y).abs() < 0.01), "model {m}: region {b:?} in the browser, {:?} natively", &n[..4]);
-        worst = worst.max((c.score - n[4]).abs());
-        assert!((c.score - n[4]).abs() <= 5e-5, "model {m}: score {} in the browser, {} natively", c.score, n[4]);
+    for (i, n) in native.iter().enumerate().filter(|(_, n)| clear(n)) {
+        let found = if one_pass { browser.iter().find(|b| twin(b, n)) } else { browser.get(i).filter(|b| twin(b, n)) };
+        let b = found.unwrap_or_else(|| panic!("model {m}: native region {n:?} has no twin in the browser (browser's {i}th: {:?})", browser.get(i)));
+        worst = worst.max((b[4] - n[4]).abs());
+    }
+    for b in browser.iter().filter(|b| clear(b)) {
+        assert!(native.iter().any(|n| twin(b, n)), "model {m}: browser region {b:?} has no native twin");
     }
     worst
 }

@@ -4,6 +4,8 @@
 pub mod letterbox;
 pub mod merge;
 pub mod offsets;
+pub mod points;
+pub mod window;
 
 use serde::{Deserialize, Serialize};
 

@@ -5,8 +5,10 @@ pub mod dropout;
 pub mod fast_rcnn;
 mod lenet;
 mod resnet;
+pub mod single_shot;
 
 pub use fast_rcnn::FastRcnn;
+pub use single_shot::SingleShot;
 pub use lenet::LeNet;
 pub use resnet::ResNet18;
 
@@ -29,6 +31,8 @@ pub enum Network {
     ResNet18(ResNet18),
     /// See [`FastRcnn`]; it scores regions, so [`Network::forward_t`] does not apply.
     FastRcnn(FastRcnn),
+    /// See [`SingleShot`]; it gives a map per pyramid level, so [`Network::forward_t`] does not apply.
+    SingleShot(SingleShot),
 }
 
 impl Network {
@@ -45,6 +49,7 @@ impl Network {
             Task::Captcha { length } => length,
             Task::Faces { .. } => match card.arch {
                 Arch::FastRcnn { width } => return Ok(Network::FastRcnn(FastRcnn::new(width, vb)?)),
+                Arch::SingleShot { width } => return Ok(Network::SingleShot(SingleShot::new(width, vb)?)),
                 Arch::ResNet18 { .. } => 1,
                 Arch::LeNet => candle_core::bail!("face models are RCNN (ResNet-18) or Fast-RCNN"),
             },
@@ -57,7 +62,7 @@ impl Network {
             Arch::LeNet if columns == 1 => Network::LeNet(LeNet::new(input, outputs, vb)?),
             Arch::LeNet => candle_core::bail!("LeNet has no per-character head: captcha models are ResNet-18"),
             Arch::ResNet18 { width } => Network::ResNet18(ResNet18::new(width, outputs, columns, vb)?),
-            Arch::FastRcnn { .. } => candle_core::bail!("Fast-RCNN is a face detector: its card's task must be faces"),
+            Arch::FastRcnn { .. } | Arch::SingleShot { .. } => candle_core::bail!("{arch} is a face detector: its card's task must be faces"),
         })
     }
 
@@ -67,6 +72,7 @@ impl Network {
             Network::LeNet(m) => m.forward_t(xs, train),
             Network::ResNet18(m) => m.forward_t(xs, train),
             Network::FastRcnn(_) => candle_core::bail!("Fast-RCNN scores regions of an image, not whole images"),
+            Network::SingleShot(_) => candle_core::bail!("the single-shot detector gives maps of boxes, not one answer per image"),
         }
     }
 }

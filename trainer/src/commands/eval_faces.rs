@@ -11,7 +11,7 @@ use image::{Rgb, RgbImage};
 use imageproc::drawing::{draw_hollow_rect_mut, draw_text_mut};
 use imageproc::rect::Rect;
 use ocellus::boxes::merge::Scored;
-use ocellus::face_detection::{detect, DetectOptions, Detections};
+use ocellus::face_detection::{default_threshold, detect, DetectOptions, Detections};
 use ocellus::image_input::decode_rgb;
 use ocellus::Task;
 use serde_json::json;
@@ -20,9 +20,10 @@ use super::each_image::each_image;
 use super::model_file::load_model;
 use crate::cli::{DetectArgs, EvalFacesArgs};
 
-/// The detection options the command line gives.
-pub fn detect_options(args: &DetectArgs) -> DetectOptions {
-    DetectOptions { threshold: args.threshold, merge_iou: args.merge_iou, proposals: args.proposals }
+/// The detection options the command line gives for `card`'s model.
+pub fn detect_options(args: &DetectArgs, card: &ocellus::ModelCard) -> DetectOptions {
+    let threshold = args.threshold.unwrap_or_else(|| default_threshold(card));
+    DetectOptions { threshold, merge_iou: args.merge_iou, proposals: args.proposals }
 }
 
 /// A copy of `photo` with each face's box (3 pixels wide) and score drawn on it.
@@ -71,7 +72,7 @@ pub fn run(args: EvalFacesArgs) -> Result<()> {
     if let Some(dir) = &args.draw {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
-    let options = detect_options(&args.detect);
+    let options = detect_options(&args.detect, &model.card);
     each_image(&args.images, "searched", |path| {
         let (found, out, ms) = one(&model, path, options, args.draw.as_deref())?;
         if args.json {

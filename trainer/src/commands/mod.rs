@@ -18,6 +18,7 @@ mod test_faces;
 mod train_captcha;
 mod train_classify;
 mod train_faces;
+mod train_single_shot;
 mod train_run;
 
 use anyhow::Result;

@@ -9,8 +9,9 @@ use serde_json::json;
 
 use super::model_file::load_model;
 use super::skipped_report;
-use crate::cli::TestCaptchaArgs;
+use crate::cli::{SplitChoice, TestCaptchaArgs};
 use crate::dataset::captcha_layout::scan;
+use crate::dataset::split::{limit, split};
 use crate::dataset::ImageSet;
 use crate::training::{CodeReading, Objective, Tally};
 
@@ -21,8 +22,16 @@ pub fn run(args: TestCaptchaArgs) -> Result<()> {
     let Task::Captcha { length } = model.card.task else { unreachable!("load_model checks the task") };
     let alphabet = Alphabet::from_labels(&model.card.labels);
     let (catalog, _) = scan(&args.data, Some(length), Some(&alphabet))?;
+    let choice = args.split.resolve(model.card.training.as_ref(), &args.data);
+    println!("measuring on {}", if choice == SplitChoice::Test { "the held-out test split" } else { "every captcha" });
+    let facts = model.card.training.clone().unwrap_or_default();
+    // The held-out split is found the way training made it: the seeded subset, then the split.
+    let samples: Vec<_> = match choice {
+        SplitChoice::Test => limit(catalog.samples.len(), facts.limit, facts.seed).into_iter().map(|i| catalog.samples[i].clone()).collect(),
+        _ => catalog.samples.clone(),
+    };
     let show = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let (set, undecodable) = ImageSet::load(&catalog.samples, model.card.input, show);
+    let (set, undecodable) = ImageSet::load(&samples, model.card.input, show);
     let mut skipped = catalog.skipped.clone();
     skipped.extend(undecodable);
     skipped_report::print("reading the data", &skipped);
@@ -30,7 +39,10 @@ pub fn run(args: TestCaptchaArgs) -> Result<()> {
         bail!("no captcha in {} could be read", args.data.display());
     }
     let objective = CodeReading { length, symbols: alphabet.len() };
-    let indices: Vec<usize> = (0..set.len()).collect();
+    let indices: Vec<usize> = match choice {
+        SplitChoice::Test => split(&(0..set.len()).map(|i| samples[set.origin(i)].part).collect::<Vec<_>>(), facts.seed).test,
+        _ => (0..set.len()).collect(),
+    };
     let mut tally = Tally::default();
     for chunk in indices.chunks(args.batch_size.max(1)) {
         let (x, y) = set.batch::<StdRng>(chunk, None, &device)?;
@@ -38,9 +50,9 @@ pub fn run(args: TestCaptchaArgs) -> Result<()> {
         tally.add(0.0, chunk.len(), &objective.hits(&logits, &y)?);
     }
     let (full, char) = (tally.metric(0), tally.metric(1));
-    println!("full code {:.2}%  per character {:.2}%  on {} captchas", full * 100.0, char * 100.0, set.len());
+    println!("full code {:.2}%  per character {:.2}%  on {} captchas", full * 100.0, char * 100.0, indices.len());
     if args.json {
-        println!("{}", json!({ "full": full, "char": char, "count": set.len() }));
+        println!("{}", json!({ "full": full, "char": char, "count": indices.len() }));
     }
     Ok(())
 }

@@ -24,9 +24,11 @@ pub fn run(args: TestClassifyArgs) -> Result<()> {
     // The folder's labels are matched to the model's by name, so their order may differ.
     let to_model: HashMap<&str, u32> =
         model.card.labels.iter().enumerate().map(|(i, l)| (l.as_str(), i as u32)).collect();
+    let split_choice = args.split.resolve(model.card.training.as_ref(), &args.data);
+    println!("measuring on {}", if split_choice == SplitChoice::Test { "the held-out test split" } else { "every image" });
     let facts = model.card.training.clone().unwrap_or_default();
-    let kept = match args.split {
-        SplitChoice::All => (0..catalog.samples.len()).collect(),
+    let kept = match split_choice {
+        SplitChoice::All | SplitChoice::Auto => (0..catalog.samples.len()).collect(),
         SplitChoice::Test => limit(catalog.samples.len(), facts.limit, facts.seed),
     };
     let mut samples: Vec<Sample> = Vec::new();
@@ -42,8 +44,8 @@ pub fn run(args: TestClassifyArgs) -> Result<()> {
     let (set, undecodable) = ImageSet::load(&samples, model.card.input, show);
     skipped.extend(undecodable);
     skipped_report::print("reading the data", &skipped);
-    let indices: Vec<usize> = match args.split {
-        SplitChoice::All => (0..set.len()).collect(),
+    let indices: Vec<usize> = match split_choice {
+        SplitChoice::All | SplitChoice::Auto => (0..set.len()).collect(),
         SplitChoice::Test => {
             let parts: Vec<_> = (0..set.len()).map(|i| samples[set.origin(i)].part).collect();
             split(&parts, facts.seed).test

@@ -14,10 +14,11 @@ use serde_json::json;
 use super::eval_faces::detect_options;
 use super::model_file::load_model;
 use super::skipped_report;
-use crate::cli::{FaceSplit, TestFacesArgs};
+use crate::cli::{SplitChoice, TestFacesArgs};
 use crate::dataset::face_boxes;
 use crate::dataset::Skipped;
-use crate::detection::average_precision::{quality, PhotoResult};
+use crate::detection::average_precision::{average_precision_50_95, quality, PhotoResult};
+use crate::detection::peer_detections;
 use crate::detection::photo_set::split_photos;
 
 /// Runs the command.
@@ -26,9 +27,10 @@ pub fn run(args: TestFacesArgs) -> Result<()> {
     let (csv, images) = args.faces.paths()?;
     let data = face_boxes::read(&csv, &images)?;
     skipped_report::print("reading the boxes", &data.skipped);
-    let mut chosen: Vec<usize> = match args.split {
-        FaceSplit::All => (0..data.images.len()).collect(),
-        FaceSplit::Test => {
+    let split_choice = args.split.resolve(model.card.training.as_ref(), &csv);
+    let mut chosen: Vec<usize> = match split_choice {
+        SplitChoice::All | SplitChoice::Auto => (0..data.images.len()).collect(),
+        SplitChoice::Test => {
             let Some(facts) = &model.card.training else {
                 bail!("{} does not say how it was trained, so its test split is unknown: use --split all on photos it never saw", args.model.display());
             };
@@ -40,7 +42,14 @@ pub fn run(args: TestFacesArgs) -> Result<()> {
     if chosen.is_empty() {
         bail!("no photos to test on in {}", csv.display());
     }
-    let options = detect_options(&args.detect);
+    if args.list_photos {
+        for &i in &chosen {
+            println!("{}", data.images[i].path.display());
+        }
+        return Ok(());
+    }
+    let peer = args.detections.as_deref().map(peer_detections::read).transpose()?;
+    let options = detect_options(&args.detect, &model.card);
     // Every merged detection is kept for the precision-recall curve; the threshold is applied
     // afterwards for precision and recall (score-ordered merging commutes with it).
     let all = DetectOptions { threshold: f32::NEG_INFINITY, ..options };
@@ -50,6 +59,16 @@ pub fn run(args: TestFacesArgs) -> Result<()> {
     let (mut total_ms, mut proposals_ms, mut model_ms) = (0.0, 0.0, 0.0);
     for &i in &chosen {
         let photo = &data.images[i];
+        if let Some(peer) = &peer {
+            let name = photo.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let Some(answer) = peer.get(&name) else {
+                bail!("{} has no answer for {name}", args.detections.as_ref().map(|p| p.display().to_string()).unwrap_or_default());
+            };
+            total_ms += answer.ms;
+            model_ms += answer.ms;
+            results.push(PhotoResult { found: answer.scored(), truth: photo.boxes.clone() });
+            continue;
+        }
         let start = Instant::now();
         let found = std::fs::read(&photo.path)
             .with_context(|| format!("cannot read {}", photo.path.display()))
@@ -77,8 +96,13 @@ pub fn run(args: TestFacesArgs) -> Result<()> {
     let n = results.len() as f64;
     let curve = quality(&results, 0.5, f32::NEG_INFINITY);
     let at = quality(&results, 0.5, options.threshold);
-    println!("model: {} ({}), {} photos with {} faces ({} split)", args.model.display(), model.card.arch, results.len(), curve.faces, if args.split == FaceSplit::Test { "test" } else { "every" });
-    println!("AP@0.5: {:.2}%", curve.average_precision * 100.0);
+    let ap50_95 = average_precision_50_95(&results);
+    let who = match &args.detections {
+        Some(file) => format!("{} (another detector's answers; photos chosen by {})", file.display(), args.model.display()),
+        None => format!("{} ({})", args.model.display(), model.card.arch),
+    };
+    println!("model: {who}, {} photos with {} faces ({} split)", results.len(), curve.faces, if split_choice == SplitChoice::Test { "test" } else { "every" });
+    println!("AP@0.5: {:.2}%  AP@0.5:0.95: {:.2}%", curve.average_precision * 100.0, ap50_95 * 100.0);
     println!(
         "at threshold {}: precision {:.2}% ({} of {} detections), recall {:.2}% ({} of {} faces)",
         options.threshold,
@@ -99,6 +123,7 @@ pub fn run(args: TestFacesArgs) -> Result<()> {
                 "images": results.len(),
                 "faces": curve.faces,
                 "ap50": curve.average_precision,
+                "ap50_95": ap50_95,
                 "precision": at.precision,
                 "recall": at.recall,
                 "threshold": options.threshold,

@@ -32,6 +32,11 @@ fn positions(photos: &[Photo], indices: &[usize]) -> Vec<usize> {
 
 /// Runs the command.
 pub fn run(args: TrainFacesArgs) -> Result<()> {
+    if args.arch == DetectorName::SingleShot {
+        return super::train_single_shot::run(args);
+    }
+    let side = args.side.unwrap_or(256);
+    let crop = args.crop.unwrap_or(InputSize::square(32));
     let (csv, images) = args.faces.paths()?;
     let fast = args.arch == DetectorName::FastRcnn;
     let opts = &TrainOptions { batch_size: Some(args.train.batch_size_or(if fast { 50 } else { 100 })?), ..args.train.clone() };
@@ -44,18 +49,18 @@ pub fn run(args: TrainFacesArgs) -> Result<()> {
     wanted.sort_unstable();
     let chosen: Vec<&AnnotatedImage> = wanted.iter().map(|&i| &data.images[i]).collect();
     let cache = args.cache.clone().unwrap_or_else(|| opts.out.with_extension("regions.jsonl"));
-    let records = prepare_photos(&chosen, &cache, args.side, args.proposals)?;
-    let (photos, skipped) = load(&data.images, &wanted, records, args.side);
+    let records = prepare_photos(&chosen, &cache, side, args.proposals)?;
+    let (photos, skipped) = load(&data.images, &wanted, records, side);
     skipped_report::print("loading the photos", &skipped);
     let split = Split { train: positions(&photos, &parts.train), val: positions(&photos, &parts.val), test: positions(&photos, &parts.test) };
     println!("photos: {} train, {} validation, {} test", split.train.len(), split.val.len(), split.test.len());
     if split.train.is_empty() || split.val.is_empty() {
         bail!("need photos with regions in both the training and the validation split");
     }
-    let task = Task::Faces { side: args.side };
+    let task = Task::Faces { side: side };
     let flip = opts.augment == Toggle::On;
     if fast {
-        let card = ModelCard::new(task, Arch::FastRcnn { width: args.width.unwrap_or(1) }, InputSize::square(args.side), face_labels());
+        let card = ModelCard::new(task, Arch::FastRcnn { width: args.width.unwrap_or(1) }, InputSize::square(side), face_labels());
         let keys = MetricKeys {
             val: "val_label_accuracy",
             train: "train_label_accuracy",
@@ -65,14 +70,14 @@ pub fn run(args: TrainFacesArgs) -> Result<()> {
         let lesson = RegionLesson { photos: &photos, flip };
         return train_and_record(card, &lesson, &split, &csv, &keys, opts, &device);
     }
-    let (set, photo_of) = crops(&photos, args.crop, |p| Source::File(data.images[p.index].path.clone()));
+    let (set, photo_of) = crops(&photos, crop, |p| Source::File(data.images[p.index].path.clone()));
     let by_photo = |photo_positions: &[usize]| -> Vec<usize> {
         let wanted: std::collections::HashSet<usize> = photo_positions.iter().copied().collect();
         (0..photo_of.len()).filter(|&c| wanted.contains(&photo_of[c])).collect()
     };
     let crop_split = Split { train: by_photo(&split.train), val: by_photo(&split.val), test: by_photo(&split.test) };
     println!("crops: {} train, {} validation, {} test", crop_split.train.len(), crop_split.val.len(), crop_split.test.len());
-    let card = ModelCard::new(task, Arch::ResNet18 { width: args.width.unwrap_or(16) }, args.crop, face_labels());
+    let card = ModelCard::new(task, Arch::ResNet18 { width: args.width.unwrap_or(16) }, crop, face_labels());
     let keys = MetricKeys {
         val: "val_label_accuracy",
         train: "train_label_accuracy",

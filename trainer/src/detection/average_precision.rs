@@ -81,6 +81,11 @@ pub fn quality(photos: &[PhotoResult], min_iou: f32, threshold: f32) -> Quality 
     }
 }
 
+/// COCO's AP@[0.5:0.95]: the mean of the average precisions at IoU 0.5, 0.55, ..., 0.95.
+pub fn average_precision_50_95(photos: &[PhotoResult]) -> f64 {
+    (0..10).map(|k| quality(photos, 0.5 + 0.05 * k as f32, f32::NEG_INFINITY).average_precision).sum::<f64>() / 10.0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,6 +121,16 @@ mod tests {
         // At threshold 0.7 only the first photo's three count.
         let q = quality(&photos, 0.5, 0.7);
         assert_eq!((q.true_positives, q.detections), (1, 3));
+    }
+
+    #[test]
+    fn ap_over_iou_0_5_to_0_95_averages_ten_thresholds() {
+        // One face found with IoU 0.82: a hit at IoU 0.5 to 0.8 (7 of 10 thresholds), a miss above.
+        let truth = BoxXyxy { x0: 0.0, y0: 0.0, x1: 100.0, y1: 100.0 };
+        let found = Scored { bounds: BoxXyxy { x0: 0.0, y0: 0.0, x1: 82.0, y1: 100.0 }, score: 0.9 };
+        assert!((found.bounds.iou(&truth) - 0.82).abs() < 1e-6);
+        let photos = [PhotoResult { found: vec![found], truth: vec![truth] }];
+        assert!((average_precision_50_95(&photos) - 0.7).abs() < 1e-9, "{}", average_precision_50_95(&photos));
     }
 
     #[test]

@@ -5,7 +5,12 @@
 pub mod average_precision;
 pub mod crop_lesson;
 pub mod loss;
+pub mod peer_detections;
+pub mod photo_crop;
 pub mod photo_set;
+pub mod point_loss;
+pub mod point_targets;
 pub mod region_lesson;
 pub mod sample_cache;
 pub mod sampling;
+pub mod single_shot_lesson;

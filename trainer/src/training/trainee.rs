@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use candle_core::{DType, Device, Result, Tensor, Var};
 use candle_nn::{VarBuilder, VarMap};
 use ocellus::models::fast_rcnn::head_initial_std;
-use ocellus::models::is_running_stat;
+use ocellus::models::{is_running_stat, single_shot};
 use ocellus::{weights, Arch, ModelCard, Network};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -51,7 +51,13 @@ impl Trainee {
                 Arch::FastRcnn { .. } => head_initial_std(name),
                 _ => None,
             };
-            let values: Vec<f32> = if let Some(std) = head_std {
+            let special = match self.card.arch {
+                Arch::SingleShot { .. } => single_shot::initial_values(name, n, &mut |std| Normal::new(0.0, std).expect("non-negative std").sample(&mut rng)),
+                _ => None,
+            };
+            let values: Vec<f32> = if let Some(values) = special {
+                values
+            } else if let Some(std) = head_std {
                 let normal = Normal::new(0.0, std).expect("non-negative std");
                 (0..n).map(|_| normal.sample(&mut rng)).collect()
             } else if dims.len() >= 2 {

@@ -2,6 +2,7 @@
 //! slider that re-merges the worker's scored regions on the spot, and the time of each stage.
 
 use ocellus::boxes::merge::{nms, Scored};
+use ocellus::face_detection::default_threshold;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -10,7 +11,8 @@ use crate::components::task_panel::TaskPanel;
 use crate::protocol::Slot;
 use crate::section::Answer;
 
-/// The tutorial's threshold, where the slider starts.
+/// Where the slider starts before a model is known (the tutorial's threshold); a loaded
+/// model's own threshold (`default_threshold`) replaces it.
 const DEFAULT_THRESHOLD: f32 = 0.99;
 /// Faces overlapping a better one by more than this IoU are dropped (the tutorial's 0.3).
 const MERGE_IOU: f32 = 0.3;
@@ -25,19 +27,26 @@ pub fn faces_at(candidates: &[Scored], threshold: f32) -> Vec<Scored> {
 #[function_component(FacesView)]
 pub fn faces_view(props: &Props) -> Html {
     let s = &props.section;
-    let threshold = use_state(|| DEFAULT_THRESHOLD);
+    // The slider's value for a model, by its name: a new model starts at its own threshold.
+    let chosen = use_state(|| None::<(String, f32)>);
+    let model_name = s.model.as_ref().map(|m| m.name.clone()).unwrap_or_default();
+    let threshold = match &*chosen {
+        Some((name, v)) if *name == model_name => *v,
+        _ => s.model.as_ref().map_or(DEFAULT_THRESHOLD, |m| default_threshold(&m.card)),
+    };
+    let one_pass = s.model.as_ref().is_some_and(|m| matches!(m.card.arch, ocellus::Arch::SingleShot { .. }));
     let on_slide = {
-        let threshold = threshold.clone();
+        let chosen = chosen.clone();
         Callback::from(move |e: InputEvent| {
             let input: HtmlInputElement = e.target_unchecked_into();
             if let Ok(v) = input.value().parse::<f32>() {
-                threshold.set(v);
+                chosen.set(Some((model_name.clone(), v)));
             }
         })
     };
     let answer = match (&s.answer, &s.image) {
         (Answer::Faces { size, candidates, proposals_ms, model_ms, .. }, Some(image)) => {
-            let faces = faces_at(candidates, *threshold);
+            let faces = faces_at(candidates, threshold);
             let (w, h) = (size.0 as f32, size.1 as f32);
             // Lines and labels scale with the photo so they read the same at any size.
             let stroke = (w.max(h) / 250.0).max(1.5);
@@ -60,12 +69,13 @@ pub fn faces_view(props: &Props) -> Html {
                         }) }
                     </svg>
                     <label class="threshold">{ "Face probability above " }
-                        <input type="range" min="0.5" max="0.9999" step="0.0001" value={threshold.to_string()} oninput={on_slide} />
-                        <output>{ format!("{:.4}", *threshold) }</output>
+                        <input type="range" min="0.05" max="0.9999" step="0.0001" value={threshold.to_string()} oninput={on_slide} />
+                        <output>{ format!("{:.4}", threshold) }</output>
                     </label>
                     <p class="faces-count" role="status">{ format!("{} face(s) of {} scored regions", faces.len(), candidates.len()) }</p>
                     <p class="timing" data-proposals-ms={format!("{proposals_ms:.0}")} data-model-ms={format!("{model_ms:.0}")}>
-                        { format!("{proposals_ms:.0} ms region proposals + {model_ms:.0} ms model in this browser") }
+                        { if one_pass { format!("{model_ms:.0} ms in this browser (one pass over the photo, no region proposals)") }
+                          else { format!("{proposals_ms:.0} ms region proposals + {model_ms:.0} ms model in this browser") } }
                     </p>
                 </>
             }
