@@ -339,7 +339,8 @@ pub struct EvalFacesArgs {
     /// Detection settings.
     #[command(flatten)]
     pub detect: DetectArgs,
-    /// Folder for the photos with boxes drawn (PNG, named after each photo) [default: next to each photo, NAME.faces.png].
+    /// Folder for the photos with boxes drawn (PNG, NAME.faces.png after each photo; never
+    /// over an input) [default: the current folder].
     #[arg(long)]
     pub draw: Option<PathBuf>,
     /// One JSON object per photo instead of text.

@@ -96,14 +96,16 @@ fn fast_rcnn_learns_generated_faces_and_eval_and_test_find_them() {
     // eval: the face of a new photo is found and drawn.
     let fresh = dir.path().join("fresh.png");
     photo(70, 40).save(&fresh).unwrap();
-    let eval = ok(&["eval", "faces", "--model", out_s, "--threshold", "0.5", "--proposals", "300", "--json", fresh.to_str().unwrap()]);
+    let drawn = dir.path().join("drawn");
+    let eval = ok(&["eval", "faces", "--model", out_s, "--threshold", "0.5", "--proposals", "300", "--draw", drawn.to_str().unwrap(), "--json", fresh.to_str().unwrap()]);
     eprintln!("{second}\n{eval}");
     let found = common::last_json(&eval);
     let best = &found["faces"][0]["box"];
     let b: Vec<f64> = (0..4).map(|i| best[i].as_f64().unwrap()).collect();
     let iou = iou_with_fresh_face(&b);
     assert!(iou > 0.8, "best face {b:?} misses (70,40)-(110,80): IoU {iou}");
-    assert!(image::open(dir.path().join("fresh.faces.png")).is_ok());
+    assert!(image::open(drawn.join("fresh.faces.png")).is_ok());
+    assert!(!dir.path().join("fresh.faces.png").exists(), "nothing is written beside the photo");
 
     // test: AP and precision/recall on the held-out photos, as JSON last.
     let test = ok(&["test", "faces", "--model", out_s, "--data", data, "--threshold", "0.5", "--proposals", "300", "--json"]);
@@ -162,7 +164,8 @@ fn the_single_shot_detector_learns_generated_faces_and_answers_any_photo() {
     // A new photo's face is found where it is, at the model's own threshold.
     let fresh = dir.path().join("fresh.png");
     photo(70, 40).save(&fresh).unwrap();
-    let eval = ok(&["eval", "faces", "--model", out_s, "--json", fresh.to_str().unwrap()]);
+    let drawn = dir.path().join("drawn");
+    let eval = ok(&["eval", "faces", "--model", out_s, "--draw", drawn.to_str().unwrap(), "--json", fresh.to_str().unwrap()]);
     let b: Vec<f64> = (0..4).map(|i| common::last_json(&eval)["faces"][0]["box"][i].as_f64().unwrap()).collect();
     let iou = iou_with_fresh_face(&b);
     assert!(iou > 0.6, "best face {b:?} misses (70,40)-(110,80): IoU {iou}\n{eval}");
@@ -181,7 +184,7 @@ fn the_single_shot_detector_learns_generated_faces_and_answers_any_photo() {
     let grey = dir.path().join("grey.jpg");
     image::DynamicImage::ImageRgb8(photo(20, 20)).to_luma8().save(&grey).unwrap();
     for p in [&tiny, &wide, &grey] {
-        let eval = ok(&["eval", "faces", "--model", out_s, "--json", p.to_str().unwrap()]);
+        let eval = ok(&["eval", "faces", "--model", out_s, "--draw", drawn.to_str().unwrap(), "--json", p.to_str().unwrap()]);
         assert!(common::last_json(&eval)["faces"].is_array(), "{eval}");
     }
 }
