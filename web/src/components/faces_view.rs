@@ -23,6 +23,17 @@ pub fn faces_at(candidates: &[Scored], threshold: f32) -> Vec<Scored> {
     nms(&kept, MERGE_IOU)
 }
 
+/// What the count line says; with no face above the threshold, how low the slider must go
+/// to show the best-scoring region, so that "0 faces" is never the whole answer.
+pub fn faces_summary(found: usize, candidates: &[Scored], threshold: f32) -> String {
+    let best = candidates.iter().map(|c| c.score).fold(f32::NEG_INFINITY, f32::max);
+    if found == 0 && best.is_finite() {
+        format!("No face scores above {threshold:.2}; the best region scores {best:.3}: lower the slider below it to see it ({} scored regions)", candidates.len())
+    } else {
+        format!("{found} face(s) of {} scored regions", candidates.len())
+    }
+}
+
 /// The Faces section.
 #[function_component(FacesView)]
 pub fn faces_view(props: &Props) -> Html {
@@ -72,7 +83,7 @@ pub fn faces_view(props: &Props) -> Html {
                         <input type="range" min="0.05" max="0.9999" step="0.0001" value={threshold.to_string()} oninput={on_slide} />
                         <output>{ format!("{:.4}", threshold) }</output>
                     </label>
-                    <p class="faces-count" role="status">{ format!("{} face(s) of {} scored regions", faces.len(), candidates.len()) }</p>
+                    <p class="faces-count" role="status">{ faces_summary(faces.len(), candidates, threshold) }</p>
                     <p class="timing" data-proposals-ms={format!("{proposals_ms:.0}")} data-model-ms={format!("{model_ms:.0}")}>
                         { if one_pass { format!("{model_ms:.0} ms in this browser (one pass over the photo, no region proposals)") }
                           else { format!("{proposals_ms:.0} ms region proposals + {model_ms:.0} ms model in this browser") } }
@@ -103,5 +114,14 @@ mod tests {
         assert_eq!(faces_at(&candidates, 0.99), vec![b(0.0, 0.999)]);
         assert_eq!(faces_at(&candidates, 0.9), vec![b(0.0, 0.999), b(50.0, 0.98)]);
         assert_eq!(faces_at(&candidates, 0.3).len(), 3);
+    }
+
+    #[test]
+    fn no_face_above_the_threshold_says_how_low_to_go() {
+        let b = |score: f32| Scored { bounds: BoxXyxy { x0: 0.0, y0: 0.0, x1: 10.0, y1: 10.0 }, score };
+        let said = faces_summary(0, &[b(0.2), b(0.31)], 0.4);
+        assert!(said.contains("0.310") && said.contains("lower the slider"), "{said}");
+        assert_eq!(faces_summary(2, &[b(0.9), b(0.8)], 0.4), "2 face(s) of 2 scored regions");
+        assert_eq!(faces_summary(0, &[], 0.4), "0 face(s) of 0 scored regions");
     }
 }
