@@ -151,13 +151,14 @@ fn the_single_shot_detector_learns_generated_faces_and_answers_any_photo() {
     let data = dir.path().to_str().unwrap();
     let out = dir.path().join("ss.safetensors");
     let out_s = out.to_str().unwrap();
-    let log = ok(&["train", "faces", "--arch", "single-shot", "--data", data, "--side", "160", "--crop", "96", "--batch-size", "8", "--lr", "0.003", "--cosine", "--epochs", "40", "--out", out_s]);
+    let log = ok(&["train", "faces", "--arch", "single-shot", "--data", data, "--side", "160", "--crop", "96", "--batch-size", "8", "--lr", "0.003", "--cosine", "--augment", "on", "--epochs", "40", "--out", out_s]);
     eprintln!("{log}");
     assert!(log.contains("photos: 32 train, 4 validation, 4 test") && log.contains("single-shot (width 1)"), "{log}");
     assert!(log.contains("threshold:"), "the threshold is chosen on the validation photos: {log}");
     let card = ocellus::weights::read_card(&std::fs::read(&out).unwrap()).unwrap();
     assert_eq!((card.task, card.input), (ocellus::Task::Faces { side: 160 }, ocellus::InputSize::square(96)));
     let facts = card.training.unwrap();
+    assert!(facts.augment, "the card records the random views");
     assert!(facts.metrics["val_f1"] >= 0.75, "did not learn: {:?}", facts.metrics);
     assert!((0.05..=0.95).contains(&facts.metrics["threshold"]), "{:?}", facts.metrics);
 

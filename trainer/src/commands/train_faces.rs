@@ -57,7 +57,7 @@ pub fn run(args: TrainFacesArgs) -> Result<()> {
     if split.train.is_empty() || split.val.is_empty() {
         bail!("need photos with regions in both the training and the validation split");
     }
-    let task = Task::Faces { side: side };
+    let task = Task::Faces { side };
     let flip = opts.augment == Toggle::On;
     if fast {
         let card = ModelCard::new(task, Arch::FastRcnn { width: args.width.unwrap_or(1) }, InputSize::square(side), face_labels());

@@ -69,7 +69,7 @@ fn best_threshold(model: &TrainedModel, photos: &[&FacePhoto]) -> Result<(f32, f
 pub fn run(args: TrainFacesArgs) -> Result<()> {
     let side = args.side.unwrap_or(DEFAULT_SIDE);
     let crop = args.crop.unwrap_or(InputSize::square(DEFAULT_CROP));
-    if crop.width != crop.height || crop.width % 32 != 0 {
+    if crop.width != crop.height || !crop.width.is_multiple_of(32) {
         bail!("--crop for the single-shot detector is one side, a multiple of 32 (e.g. 320), not {crop}");
     }
     let (csv, images) = args.faces.paths()?;
@@ -92,7 +92,11 @@ pub fn run(args: TrainFacesArgs) -> Result<()> {
     }
     let card = ModelCard::new(Task::Faces { side }, Arch::SingleShot { width: args.width.unwrap_or(1) }, crop, face_labels());
     let keys = MetricKeys { val: "val_f1", train: "train_f1", test: &["test_f1", "test_recall", "test_precision"], shown: &["F1", "recall", "precision"] };
-    let lesson = SingleShotLesson { photos: &photos, crop: crop.width, side };
+    let augment = opts.augment == crate::cli::Toggle::On;
+    if !augment {
+        println!("note: without --augment on the detector trains on whole photos only; the random views are what make it generalise");
+    }
+    let lesson = SingleShotLesson { photos: &photos, crop: crop.width, side, augment };
     train_and_record(card, &lesson, &split, &csv, &keys, opts, &device)?;
 
     let files = RunFiles::for_weights(&opts.out);

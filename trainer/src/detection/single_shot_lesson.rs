@@ -1,6 +1,6 @@
 //! The single-shot detector's lesson: in training, a batch is one random square view of each
-//! photo (`photo_crop`); in validation and test, each whole photo scaled to the detector's
-//! side as the page sees it. Scored by the point loss, and by the faces found at a 0.5 score
+//! photo (`photo_crop`; without augmentation the whole photo); in validation and test, each
+//! whole photo scaled to the detector's side as the page sees it. Scored by the point loss, and by the faces found at a 0.5 score
 //! after merging: recall, precision and their harmonic mean (F1), which picks the best epoch.
 
 use candle_core::{Device, Result, Tensor};
@@ -42,6 +42,8 @@ pub struct SingleShotLesson<'a> {
     pub crop: u32,
     /// Validation and test photos are scaled so that their longer side is this.
     pub side: u32,
+    /// Train on random views (`photo_crop`); without it training sees whole photos too.
+    pub augment: bool,
 }
 
 /// (true positives, faces, detections) of `found` against `truth` at IoU 0.5, one face per
@@ -105,13 +107,13 @@ impl Lesson for SingleShotLesson<'_> {
     }
 
     fn augment(&self) -> Option<Augment> {
-        // Crops, flips and colour jitter are this lesson's own; the record says "on".
-        Some(Augment { pad: 0, flip: true })
+        // Crops, flips and colour jitter are this lesson's own; the record says whether they ran.
+        self.augment.then_some(Augment { pad: 0, flip: true })
     }
 
     fn batch(&self, network: &Network, indices: &[usize], train: bool, rng: Option<&mut StdRng>, device: &Device) -> Result<BatchOutcome> {
         let mut groups: Vec<((usize, usize), Vec<View>)> = Vec::new();
-        if let (true, Some(rng)) = (train, rng) {
+        if let (true, true, Some(rng)) = (train, self.augment, rng) {
             let seeds: Vec<u64> = indices.iter().map(|_| rng.random()).collect();
             let views = indices
                 .par_iter()
