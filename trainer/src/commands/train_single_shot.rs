@@ -69,7 +69,7 @@ fn best_threshold(model: &TrainedModel, photos: &[&FacePhoto]) -> Result<(f32, f
 pub fn run(args: TrainFacesArgs) -> Result<()> {
     let side = args.side.unwrap_or(DEFAULT_SIDE);
     let crop = args.crop.unwrap_or(InputSize::square(DEFAULT_CROP));
-    if crop.width != crop.height || !crop.width.is_multiple_of(32) {
+    if crop.width != crop.height || crop.width % 32 != 0 {
         bail!("--crop for the single-shot detector is one side, a multiple of 32 (e.g. 320), not {crop}");
     }
     let (csv, images) = args.faces.paths()?;
