@@ -5,7 +5,6 @@
 
 use anyhow::{bail, Result};
 use ocellus::face_detection::{detect, DetectOptions};
-use ocellus::image_input::decode_rgb;
 use ocellus::{weights, Arch, InputSize, ModelCard, Task, TrainedModel};
 use rayon::prelude::*;
 
@@ -17,7 +16,7 @@ use crate::dataset::face_boxes::{self, AnnotatedImage};
 use crate::dataset::split::Split;
 use crate::dataset::Skipped;
 use crate::detection::average_precision::{quality, PhotoResult};
-use crate::detection::photo_set::split_photos;
+use crate::detection::photo_set::{read_photo, split_photos};
 use crate::detection::single_shot_lesson::{FacePhoto, SingleShotLesson};
 use crate::training::RunFiles;
 
@@ -31,11 +30,8 @@ fn decode_photos(images: &[AnnotatedImage], wanted: &[usize]) -> (Vec<(usize, Fa
     let results: Vec<Result<(usize, FacePhoto), Skipped>> = wanted
         .par_iter()
         .map(|&i| {
-            let a = &images[i];
-            let fail = |reason: String| Skipped { what: a.path.display().to_string(), reason };
-            let bytes = std::fs::read(&a.path).map_err(|e| fail(e.to_string()))?;
-            let image = decode_rgb(&bytes).map_err(|e| fail(e.to_string()))?;
-            Ok((i, FacePhoto { image, faces: a.boxes.clone() }))
+            let image = read_photo(&images[i].path)?;
+            Ok((i, FacePhoto { image, faces: images[i].boxes.clone() }))
         })
         .collect();
     let (mut photos, mut skipped) = (Vec::new(), Vec::new());

@@ -34,6 +34,13 @@ pub fn split_photos(photos: usize, max: Option<usize>, seed: u64) -> Split {
     Split { train: map(parts.train), val: map(parts.val), test: map(parts.test) }
 }
 
+/// Reads and decodes one photo; a failure is the photo named with the reason.
+pub fn read_photo(path: &Path) -> Result<RgbImage, Skipped> {
+    let fail = |reason: String| Skipped { what: path.display().to_string(), reason };
+    let bytes = std::fs::read(path).map_err(|e| fail(e.to_string()))?;
+    decode_rgb(&bytes).map_err(|e| fail(e.to_string()))
+}
+
 /// Letterboxes the photos `wanted` (indices into `images`) that have prepared regions in
 /// `records`; photos without a record, without regions or unreadable are returned as skipped.
 pub fn load(images: &[AnnotatedImage], wanted: &[usize], records: Vec<ImageSamples>, side: u32) -> (Vec<Photo>, Vec<Skipped>) {
@@ -52,10 +59,7 @@ pub fn load(images: &[AnnotatedImage], wanted: &[usize], records: Vec<ImageSampl
     let loaded: Vec<Result<Photo, Skipped>> = todo
         .into_par_iter()
         .map(|(index, samples)| {
-            let path: &Path = &images[index].path;
-            let fail = |reason: String| Skipped { what: path.display().to_string(), reason };
-            let bytes = std::fs::read(path).map_err(|e| fail(e.to_string()))?;
-            let img = decode_rgb(&bytes).map_err(|e| fail(e.to_string()))?;
+            let img = read_photo(&images[index].path)?;
             let image = Letterbox::new(img.dimensions(), (side, side)).apply(&img);
             Ok(Photo { index, image, samples })
         })
