@@ -1,7 +1,8 @@
 """PyTorch's training step for the models `ocellus bench-step` times, built the same way
 (LeNet; ResNet-18 CIFAR width 64; the captcha ResNet-18: width 8, 56x24 input, the last
-feature map pooled into 4 columns, 4 x 36 logits), with the same loss, Adam (lr 1e-3) and
-batch, on random data. Prints one JSON line like bench-step's. Run through
+feature map pooled into 4 columns, 4 x 36 logits; with Adam at lr 1e-3; and the whitened CNN
+with the fast recipe's Nesterov SGD and label smoothing), with the same loss and batch, on
+random data. Prints one JSON line like bench-step's. Run through
 scripts/bench-training.sh. Not part of CI.
 
     python torch_train_step.py MODEL THREADS [BATCH] [STEPS]
@@ -69,6 +70,34 @@ class ResNet18(nn.Module):
         return self.linear(x)
 
 
+class ConvGroup(nn.Module):
+    def __init__(self, cin, cout):
+        super().__init__()
+        self.conv1, self.conv2 = nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.Conv2d(cout, cout, 3, padding=1, bias=False)
+        self.norm1, self.norm2 = nn.BatchNorm2d(cout, eps=1e-12, momentum=0.4), nn.BatchNorm2d(cout, eps=1e-12, momentum=0.4)
+        for norm in (self.norm1, self.norm2):
+            norm.weight.requires_grad = False
+
+    def forward(self, x):
+        x = F.gelu(self.norm1(F.max_pool2d(self.conv1(x), 2)), approximate="tanh")
+        return F.gelu(self.norm2(self.conv2(x)), approximate="tanh")
+
+
+class WhitenedCnn(nn.Module):
+    """airbench94's net, as Ocellus's whitened-cnn (width 64): frozen 2x2 whitening conv, three
+    groups, global max-pool, bias-free head scaled by 1/9."""
+    def __init__(self, width=64):
+        super().__init__()
+        self.whiten = nn.Conv2d(3, 24, 2)
+        self.whiten.weight.requires_grad = False
+        self.groups = nn.Sequential(ConvGroup(24, width), ConvGroup(width, 4 * width), ConvGroup(4 * width, 4 * width))
+        self.head = nn.Linear(4 * width, 10, bias=False)
+
+    def forward(self, x):
+        x = self.groups(F.gelu(self.whiten(x), approximate="tanh"))
+        return self.head(x.amax((2, 3))) / 9
+
+
 def main():
     model_name, threads = sys.argv[1], int(sys.argv[2])
     batch = int(sys.argv[3]) if len(sys.argv) > 3 else 100
@@ -79,10 +108,22 @@ def main():
         model, shape, symbols, length = LeNet(), (3, 32, 32), 10, 1
     elif model_name == "resnet18":
         model, shape, symbols, length = ResNet18(64, 10, 1), (3, 32, 32), 10, 1
+    elif model_name == "whitened-cnn":
+        model, shape, symbols, length = WhitenedCnn(), (3, 32, 32), 10, 1
     else:
         model, shape, symbols, length = ResNet18(8, 4 * 36, 4), (3, 24, 56), 36, 4
     model.train()
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    smoothing = 0.0
+    if model_name == "whitened-cnn":
+        # The fast recipe: Nesterov SGD, BatchNorm biases at 64x the rate, label smoothing 0.2.
+        params = [p for p in model.parameters() if p.requires_grad]
+        norm_biases = [p for n, p in model.named_parameters() if "norm" in n and p.requires_grad]
+        others = [p for p in params if all(p is not q for q in norm_biases)]
+        opt = torch.optim.SGD([dict(params=norm_biases, lr=96.0, weight_decay=0.002 / 96),
+                               dict(params=others, lr=1.5, weight_decay=0.002 / 1.5)], momentum=0.85, nesterov=True)
+        smoothing = 0.2
+    else:
+        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     x = torch.rand(batch, *shape)
     y = torch.arange(batch * length) % symbols
 
@@ -90,7 +131,7 @@ def main():
         """Milliseconds of (whole step, forward + loss, backward, optimizer)."""
         start = time.perf_counter()
         opt.zero_grad()
-        loss = F.cross_entropy(model(x).reshape(-1, symbols), y)
+        loss = F.cross_entropy(model(x).reshape(-1, symbols), y, label_smoothing=smoothing)
         forward = time.perf_counter()
         loss.backward()
         backward = time.perf_counter()

@@ -60,6 +60,11 @@ pub enum Arch {
     /// strides 8/16/32, one shared head); `width` multiplies its channels.
     #[serde(rename = "single-shot")]
     SingleShot { width: usize },
+    /// The fast-training classifier of the airbench family (frozen patch-whitening layer,
+    /// three conv-pool-BatchNorm-GELU groups); `width` is the first group's channel count
+    /// (64: the published 64/256/256).
+    #[serde(rename = "whitened-cnn")]
+    WhitenedCnn { width: usize },
 }
 
 impl fmt::Display for Arch {
@@ -69,6 +74,7 @@ impl fmt::Display for Arch {
             Arch::ResNet18 { width } => write!(f, "resnet18 (width {width})"),
             Arch::FastRcnn { width } => write!(f, "fast-rcnn (width {width})"),
             Arch::SingleShot { width } => write!(f, "single-shot (width {width})"),
+            Arch::WhitenedCnn { width } => write!(f, "whitened-cnn (width {width})"),
         }
     }
 }
@@ -140,6 +146,9 @@ pub struct TrainingFacts {
     pub limit: Option<usize>,
     /// Whether training-time augmentation was on.
     pub augment: bool,
+    /// The training recipe (optimiser, rates, schedule...) as JSON, when recorded.
+    #[serde(default)]
+    pub recipe: Option<String>,
 }
 
 /// Everything needed to rebuild and use a model without any other file.
@@ -158,12 +167,15 @@ pub struct ModelCard {
     /// How it was trained, when known.
     #[serde(default)]
     pub training: Option<TrainingFacts>,
+    /// The views a classifier's answer is averaged over (test-time augmentation).
+    #[serde(default)]
+    pub views: crate::test_views::TestViews,
 }
 
 impl ModelCard {
     /// A card for a freshly built model, without training facts.
     pub fn new(task: Task, arch: Arch, input: InputSize, labels: Vec<String>) -> Self {
-        ModelCard { format: CARD_FORMAT, task, arch, input, labels, training: None }
+        ModelCard { format: CARD_FORMAT, task, arch, input, labels, training: None, views: Default::default() }
     }
 
     /// Number of outputs the network's last layer has.

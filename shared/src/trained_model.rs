@@ -49,9 +49,9 @@ impl TrainedModel {
         &self.device
     }
 
-    /// Logits for a preprocessed (N, 3, H, W) batch.
+    /// Logits for a preprocessed (N, 3, H, W) batch, averaged over the card's test-time views.
     pub fn logits(&self, batch: &Tensor) -> Result<Tensor> {
-        Ok(self.network.forward_t(batch, false)?)
+        Ok(crate::test_views::logits(&self.network, batch, self.card.views)?)
     }
 
     /// A fixed, deterministic input of the model's size (batch 1), for timing the forward pass
@@ -108,7 +108,7 @@ mod tests {
 
     #[test]
     fn save_load_round_trip_gives_identical_logits() {
-        for arch in [Arch::LeNet, Arch::ResNet18 { width: 8 }] {
+        for arch in [Arch::LeNet, Arch::ResNet18 { width: 8 }, Arch::WhitenedCnn { width: 8 }] {
             let (card, tensors) = random_model(arch);
             let bytes = weights::to_bytes(&card, &tensors).unwrap();
             let direct = TrainedModel::from_tensors(card.clone(), tensors, &Device::Cpu).unwrap();
@@ -119,6 +119,23 @@ mod tests {
             let b = loaded.logits(&x).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
             assert_eq!(a, b, "{arch}");
         }
+    }
+
+    #[test]
+    fn half_precision_weights_load_as_f32_and_answer_nearly_the_same() {
+        let (mut card, tensors) = random_model(Arch::WhitenedCnn { width: 8 });
+        card.views = crate::test_views::TestViews::MirrorShift;
+        let half: HashMap<String, Tensor> = tensors.iter().map(|(n, t)| (n.clone(), t.to_dtype(DType::F16).unwrap())).collect();
+        let full = TrainedModel::from_bytes(&weights::to_bytes(&card, &tensors).unwrap(), &Device::Cpu).unwrap();
+        let bytes = weights::to_bytes(&card, &half).unwrap();
+        let loaded = TrainedModel::from_bytes(&bytes, &Device::Cpu).unwrap();
+        assert!(bytes.len() < weights::to_bytes(&card, &tensors).unwrap().len() * 6 / 10, "about half the bytes");
+        let x = Tensor::rand(0f32, 1f32, (2, 3, 32, 32), &Device::Cpu).unwrap();
+        let a = full.logits(&x).unwrap();
+        let b = loaded.logits(&x).unwrap();
+        assert_eq!(b.dtype(), DType::F32);
+        let err = (a - b).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap();
+        assert!(err < 1e-2, "{err}");
     }
 
     #[test]

@@ -60,9 +60,16 @@ pub fn read_card(bytes: &[u8]) -> Result<ModelCard> {
     Ok(card)
 }
 
-/// Reads the card and all tensors of a weights file.
+/// Reads the card and all tensors of a weights file; tensors stored as 16-bit floats (a
+/// smaller download) are widened to f32, which the networks compute in.
 pub fn read(bytes: &[u8], device: &Device) -> Result<(ModelCard, HashMap<String, Tensor>)> {
     let card = read_card(bytes)?;
-    let tensors = candle_core::safetensors::load_buffer(bytes, device)?;
+    let tensors = candle_core::safetensors::load_buffer(bytes, device)?
+        .into_iter()
+        .map(|(name, t)| match t.dtype() {
+            candle_core::DType::F16 | candle_core::DType::BF16 => Ok((name, t.to_dtype(candle_core::DType::F32)?)),
+            _ => Ok((name, t)),
+        })
+        .collect::<candle_core::Result<_>>()?;
     Ok((card, tensors))
 }

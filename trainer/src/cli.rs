@@ -41,6 +41,18 @@ pub enum Command {
     Captcha(CaptchaCommand),
     /// Region proposals (selective search) for an image: `x y w h` per line, best first.
     Proposals(ProposalsArgs),
+    /// Rewrite a weights file with its tensors stored as 16-bit floats (half the download).
+    Half(HalfArgs),
+}
+
+/// `ocellus half`.
+#[derive(Debug, Args)]
+pub struct HalfArgs {
+    /// The weights file to read.
+    pub model: PathBuf,
+    /// Where to write the half-precision copy.
+    #[arg(long)]
+    pub out: PathBuf,
 }
 
 /// `ocellus proposals`.
@@ -190,6 +202,13 @@ pub enum ArchName {
     Lenet,
     /// CIFAR ResNet-18 (11.2 M parameters at width 64).
     Resnet18,
+    /// The fast-training whitened CNN of the airbench family (1.97 M parameters at width 64).
+    WhitenedCnn,
+}
+
+/// Parses a `--views` value.
+fn parse_views(s: &str) -> Result<ocellus::test_views::TestViews, String> {
+    serde_json::from_value(serde_json::Value::String(s.to_string())).map_err(|_| format!("'{s}' is not single, mirror or mirror-shift"))
 }
 
 /// Options every training command shares.
@@ -198,19 +217,19 @@ pub struct TrainOptions {
     /// Where to write the best weights (`.safetensors`); history, plot and checkpoint go beside it.
     #[arg(long)]
     pub out: PathBuf,
-    /// Most epochs to run.
-    #[arg(long, default_value_t = 100)]
-    pub epochs: usize,
-    /// Stop after this many epochs without a better validation score.
-    #[arg(long, default_value_t = 20)]
-    pub patience: usize,
-    /// Mini-batch size [default: 100; Fast-RCNN: 50 photos, as the tutorial].
+    /// Most epochs to run [default: the recipe's; the tutorial's: 100].
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// Stop after this many epochs without a better validation score [default: the recipe's; the tutorial's: 20].
+    #[arg(long)]
+    pub patience: Option<usize>,
+    /// Mini-batch size [default: the recipe's; the tutorial's: 100; Fast-RCNN: 50 photos].
     #[arg(long)]
     pub batch_size: Option<usize>,
-    /// Adam learning rate.
-    #[arg(long, default_value_t = 1e-3)]
-    pub lr: f64,
-    /// Decay the learning rate along a cosine over --epochs (default: constant, as the tutorial).
+    /// Base learning rate [default: the recipe's; the tutorial's: Adam at 1e-3].
+    #[arg(long)]
+    pub lr: Option<f64>,
+    /// Decay the learning rate along a cosine over --epochs (instead of the recipe's schedule).
     #[arg(long)]
     pub cosine: bool,
     /// Seed of the shuffle, the split and augmentation.
@@ -222,9 +241,9 @@ pub struct TrainOptions {
     /// Use at most this many images (a seeded random subset), for quick runs.
     #[arg(long)]
     pub limit: Option<usize>,
-    /// Training-time augmentation.
-    #[arg(long, value_enum, default_value_t = Toggle::Off)]
-    pub augment: Toggle,
+    /// Training-time augmentation [default: the recipe's; the tutorial's: off].
+    #[arg(long, value_enum)]
+    pub augment: Option<Toggle>,
     /// Continue an interrupted run from its checkpoint.
     #[arg(long, conflicts_with = "restart")]
     pub resume: bool,
@@ -234,6 +253,27 @@ pub struct TrainOptions {
 }
 
 impl TrainOptions {
+    /// Whether `--augment on` was given.
+    pub fn augment_on(&self) -> bool {
+        self.augment == Some(Toggle::On)
+    }
+
+    /// `base` with the settings given on the command line in place of its own.
+    pub fn recipe(&self, base: crate::training::Recipe) -> anyhow::Result<crate::training::Recipe> {
+        let mut r = base;
+        r.epochs = self.epochs.unwrap_or(r.epochs);
+        r.patience = self.patience.unwrap_or(r.patience);
+        r.batch_size = self.batch_size_or(r.batch_size)?;
+        r.lr = self.lr.unwrap_or(r.lr);
+        if self.cosine {
+            r.schedule = crate::training::schedule::Schedule::Cosine;
+        }
+        if r.epochs == 0 {
+            anyhow::bail!("--epochs must be at least 1");
+        }
+        Ok(r)
+    }
+
     /// The batch size given, or the task's `default`; 0 is refused.
     pub fn batch_size_or(&self, default: usize) -> anyhow::Result<usize> {
         match self.batch_size.unwrap_or(default) {
@@ -399,12 +439,16 @@ pub struct TrainClassifyArgs {
     /// Network architecture.
     #[arg(long, value_enum)]
     pub arch: ArchName,
-    /// ResNet-18 base channel count (64 as in the paper; 16 or 32 for compact models).
+    /// Base channel count: ResNet-18's first stage (64 as in the paper; 16 or 32 for compact
+    /// models), the whitened CNN's first group (64: airbench94's 64/256/256).
     #[arg(long, default_value_t = 64)]
     pub width: usize,
     /// Input size WxH that images are resized to.
     #[arg(long, default_value = "32x32")]
     pub input: InputSize,
+    /// Training recipe [default: fast for whitened-cnn, tutorial for the tutorial's models].
+    #[arg(long, value_enum)]
+    pub recipe: Option<crate::training::RecipeName>,
     /// Shared training options.
     #[command(flatten)]
     pub train: TrainOptions,
@@ -470,6 +514,9 @@ pub struct TestClassifyArgs {
     /// Print a JSON object as the last line (top1, top3, count, per_class).
     #[arg(long)]
     pub json: bool,
+    /// Test-time views to average over [default: the model card's]: single, mirror or mirror-shift.
+    #[arg(long, value_parser = parse_views)]
+    pub views: Option<ocellus::test_views::TestViews>,
     /// Batch size for inference.
     #[arg(long, default_value_t = 100)]
     pub batch_size: usize,
@@ -495,8 +542,8 @@ pub struct BenchArgs {
 /// `ocellus bench-step`.
 #[derive(Debug, Args)]
 pub struct BenchStepArgs {
-    /// Which of the tutorial's models: LeNet, ResNet-18 (CIFAR, width 64) or the captcha
-    /// ResNet-18 (width 8, 56x24, 4 characters of 36).
+    /// Which model: LeNet, ResNet-18 (CIFAR, width 64), the captcha ResNet-18 (width 8, 56x24,
+    /// 4 characters of 36), all with Adam; or the whitened CNN with its recipe's optimiser.
     #[arg(long, value_enum)]
     pub model: StepModel,
     /// Images per step.
@@ -519,6 +566,8 @@ pub enum StepModel {
     Resnet18,
     /// The captcha reader's ResNet-18.
     Captcha,
+    /// The whitened CNN (width 64) with the fast recipe's Nesterov SGD and label smoothing.
+    WhitenedCnn,
 }
 
 /// `ocellus train captcha`.

@@ -20,13 +20,30 @@ const MOMENTUM: f64 = 0.1;
 #[derive(Clone, Debug)]
 pub struct BatchNorm {
     inner: candle_nn::BatchNorm,
+    eps: f64,
+    momentum: f64,
 }
 
 impl BatchNorm {
-    /// A layer for `channels` channels, parameters under `vb`.
+    /// A layer for `channels` channels, parameters under `vb`, with PyTorch's settings.
     pub fn new(channels: usize, vb: candle_nn::VarBuilder) -> Result<Self> {
-        let config = candle_nn::BatchNormConfig { eps: EPS, momentum: MOMENTUM, ..Default::default() };
-        Ok(BatchNorm { inner: candle_nn::batch_norm(channels, config, vb)? })
+        Self::with_settings(channels, EPS, MOMENTUM, vb)
+    }
+
+    /// A layer with `eps` added to the variance and running averages that take `momentum` of
+    /// each batch's statistics (PyTorch's meaning of momentum).
+    pub fn with_settings(channels: usize, eps: f64, momentum: f64, vb: candle_nn::VarBuilder) -> Result<Self> {
+        let config = candle_nn::BatchNormConfig { eps, momentum, ..Default::default() };
+        Ok(BatchNorm { inner: candle_nn::batch_norm(channels, config, vb)?, eps, momentum })
+    }
+
+    /// `gelu(self(x))` (the tanh form), one op in training on the CPU.
+    pub fn forward_gelu_t(&self, x: &Tensor, train: bool) -> Result<Tensor> {
+        if train && ours_for(x) {
+            self.forward_fused(x, Epilogue::Gelu, None)
+        } else {
+            crate::gelu::gelu(&self.inner.forward_t(x, train)?)
+        }
     }
 
     /// `relu(self(x))`, one op in training on the CPU.
@@ -52,7 +69,7 @@ impl BatchNorm {
     fn forward_fused(&self, x: &Tensor, epilogue: Epilogue, skip: Option<&Tensor>) -> Result<Tensor> {
         let (gamma, beta) = self.inner.weight_and_bias().expect("built affine");
         let stats = Arc::new(Mutex::new(BatchStats::default()));
-        let op = BatchNormOp { eps: EPS as f32, epilogue, stats: stats.clone() };
+        let op = BatchNormOp { eps: self.eps as f32, epilogue, stats: stats.clone() };
         let x = x.contiguous()?;
         let y = match skip {
             // The op has three operands: gamma and beta travel as one (2, C) tensor.
@@ -64,7 +81,7 @@ impl BatchNorm {
         let unbias = stats.count as f64 / (stats.count as f64 - 1.0).max(1.0);
         let update = |running: &Tensor, batch: &[f32], factor: f64| -> Result<()> {
             let batch = Tensor::from_slice(batch, batch.len(), device)?;
-            let next = ((running * (1.0 - MOMENTUM))? + (batch * (MOMENTUM * factor))?)?;
+            let next = ((running * (1.0 - self.momentum))? + (batch * (self.momentum * factor))?)?;
             // The running statistics are the VarMap's own variables: setting them in place is
             // how they are saved with the weights.
             Var::from_tensor(running)?.set(&next)

@@ -11,6 +11,7 @@ use candle_core::{bail, CpuStorage, CustomOp3, Layout, Result, Shape, Tensor};
 use rayon::prelude::*;
 
 use crate::filled::{filled, filled_pair};
+use crate::gelu::{gelu_slope, gelu_value};
 use crate::op_operand::{cpu_f32_data, f32_data};
 use crate::op_threads::threads;
 
@@ -38,6 +39,8 @@ pub enum Epilogue {
     Relu,
     /// `(x, [gamma; beta] as (2, C), skip) -> relu(bn(x) + skip)`.
     ResidualRelu,
+    /// `(x, gamma, beta) -> gelu(bn(x))` (the tanh form, [`crate::gelu`]).
+    Gelu,
 }
 
 /// `(x, ..) -> gamma * (x - mean) / sqrt(var + eps) + beta` over the batch's statistics, then
@@ -115,7 +118,7 @@ fn through_relu(relu: bool, y: f32, dy: f32) -> f32 {
 
 impl BatchNormOp {
     fn relu(&self) -> bool {
-        self.epilogue != Epilogue::None
+        matches!(self.epilogue, Epilogue::Relu | Epilogue::ResidualRelu)
     }
 
     /// gamma, beta and the skip input from the second and third operands.
@@ -147,6 +150,7 @@ impl CustomOp3 for BatchNormOp {
             Epilogue::None => "ocellus-batch-norm",
             Epilogue::Relu => "ocellus-batch-norm-relu",
             Epilogue::ResidualRelu => "ocellus-batch-norm-add-relu",
+            Epilogue::Gelu => "ocellus-batch-norm-gelu",
         }
     }
 
@@ -174,6 +178,7 @@ impl CustomOp3 for BatchNormOp {
             count,
         };
         let floor = if self.relu() { 0.0 } else { f32::NEG_INFINITY };
+        let gelu = self.epilogue == Epilogue::Gelu;
         let image = channels * hw;
         // SAFETY: every value of each image's chunk is written, channel by channel.
         let y = unsafe {
@@ -186,6 +191,11 @@ impl CustomOp3 for BatchNormOp {
                         Some(skip) => {
                             for ((o, &v), &s) in block.iter_mut().zip(input).zip(&skip[from..from + input.len()]) {
                                 o.write(((v - mean) * scale + shift + s).max(floor));
+                            }
+                        }
+                        None if gelu => {
+                            for (o, &v) in block.iter_mut().zip(input) {
+                                o.write(gelu_value((v - mean) * scale + shift));
                             }
                         }
                         None => {
@@ -201,7 +211,7 @@ impl CustomOp3 for BatchNormOp {
         Ok((CpuStorage::F32(y), l1.shape().clone()))
     }
 
-    fn bwd(&self, x: &Tensor, arg2: &Tensor, _arg3: &Tensor, res: &Tensor, grad: &Tensor) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+    fn bwd(&self, x: &Tensor, arg2: &Tensor, arg3: &Tensor, res: &Tensor, grad: &Tensor) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
         let stats = self.stats.lock().expect("batch-norm statistics lock").clone();
         let grad = grad.contiguous()?;
         let (xs, xl) = x.storage_and_layout();
@@ -214,6 +224,16 @@ impl CustomOp3 for BatchNormOp {
         let (n, channels, hw) = dims(xl)?;
         let gv = &params[..channels];
         let (m, relu) = (stats.count as f32, self.relu());
+        // With a GELU epilogue the gradient through it needs the normalised value back: beta too.
+        let (bs, bl) = arg3.storage_and_layout();
+        let bv = if self.epilogue == Epilogue::Gelu { cpu_f32_data(OP, &bs, bl, "bias")? } else { &[][..] };
+        let through = |c: usize, x: f32, y: f32, d: f32| -> f32 {
+            if bv.is_empty() {
+                through_relu(relu, y, d)
+            } else {
+                d * gelu_slope((x - stats.mean[c]) * stats.inv_std[c] * gv[c] + bv[c])
+            }
+        };
         // Per channel, with g the gradient through the ReLU: dbeta = sum g,
         // dgamma = sum g * xhat, dx = gamma * inv_std / M * (M * g - dbeta - xhat * dgamma).
         let sums = per_channel(channels, |c| {
@@ -221,7 +241,7 @@ impl CustomOp3 for BatchNormOp {
             let (mut dbeta, mut dgamma) = (0f64, 0f64);
             for ((xr, yr), dr) in runs(xv, n, c, channels, hw).zip(runs(yv, n, c, channels, hw)).zip(runs(dv, n, c, channels, hw)) {
                 let (db, dg) = run_sums(xr, yr, dr, |x, y, d| {
-                    let g = through_relu(relu, y, d);
+                    let g = through(c, x, y, d);
                     (g, g * (x - mean))
                 });
                 dbeta += db as f64;
@@ -266,7 +286,7 @@ impl CustomOp3 for BatchNormOp {
                     let (from, len) = (at + c * hw, block.len());
                     let inputs = xv[from..from + len].iter().zip(&yv[from..from + len]).zip(&dv[from..from + len]);
                     for (o, ((&x, &y), &d)) in block.iter_mut().zip(inputs) {
-                        o.write(k * (m * through_relu(relu, y, d) - b - (x - mean) * a));
+                        o.write(k * (m * through(c, x, y, d) - b - (x - mean) * a));
                     }
                 }
             })

@@ -74,7 +74,7 @@ fn evaluation_uses_the_running_statistics() {
 }
 
 #[test]
-fn fused_relu_and_residual_epilogues_match_candle_nn_composed() {
+fn fused_relu_gelu_and_residual_epilogues_match_candle_nn_composed() {
     let seed: u64 = rand::rng().random();
     let mut rng = StdRng::seed_from_u64(seed);
     for dims in [[4usize, 3, 5, 7], [1, 2, 3, 3], [7, 5, 1, 1], [16, 8, 8, 8], [3, 4, 17, 19]] {
@@ -82,8 +82,9 @@ fn fused_relu_and_residual_epilogues_match_candle_nn_composed() {
         let x = Var::from_tensor(&random(&mut rng, &dims, 2.0)).unwrap();
         let skip = Var::from_tensor(&random(&mut rng, &dims, 0.0)).unwrap();
         let probe = random(&mut rng, &dims, 0.0);
-        let cases: [(&str, Tensor, Tensor); 2] = [
+        let cases: [(&str, Tensor, Tensor); 3] = [
             ("relu", layer.forward_relu_t(&x, true).unwrap(), twin.forward_t(&x, true).unwrap().relu().unwrap()),
+            ("gelu", layer.forward_gelu_t(&x, true).unwrap(), twin.forward_t(&x, true).unwrap().gelu().unwrap()),
             ("add-relu", layer.forward_add_relu_t(&x, &skip, true).unwrap(), (twin.forward_t(&x, true).unwrap() + skip.as_tensor()).unwrap().relu().unwrap()),
         ];
         for (what, a, b) in cases {

@@ -6,11 +6,13 @@ pub mod fast_rcnn;
 mod lenet;
 mod resnet;
 pub mod single_shot;
+pub mod whitened_cnn;
 
 pub use fast_rcnn::FastRcnn;
 pub use single_shot::SingleShot;
 pub use lenet::LeNet;
 pub use resnet::ResNet18;
+pub use whitened_cnn::WhitenedCnn;
 
 use candle_core::Tensor;
 use candle_nn::VarBuilder;
@@ -33,6 +35,8 @@ pub enum Network {
     FastRcnn(FastRcnn),
     /// See [`SingleShot`]; it gives a map per pyramid level, so [`Network::forward_t`] does not apply.
     SingleShot(SingleShot),
+    /// See [`WhitenedCnn`].
+    WhitenedCnn(WhitenedCnn),
 }
 
 impl Network {
@@ -51,7 +55,7 @@ impl Network {
                 Arch::FastRcnn { width } => return Ok(Network::FastRcnn(FastRcnn::new(width, vb)?)),
                 Arch::SingleShot { width } => return Ok(Network::SingleShot(SingleShot::new(width, vb)?)),
                 Arch::ResNet18 { .. } => 1,
-                Arch::LeNet => candle_core::bail!("face models are RCNN (ResNet-18) or Fast-RCNN"),
+                Arch::LeNet | Arch::WhitenedCnn { .. } => candle_core::bail!("face models are RCNN (ResNet-18), Fast-RCNN or single-shot"),
             },
         };
         Self::build_with_columns(card.arch, card.input, card.outputs(), columns, vb)
@@ -61,6 +65,8 @@ impl Network {
         Ok(match arch {
             Arch::LeNet if columns == 1 => Network::LeNet(LeNet::new(input, outputs, vb)?),
             Arch::LeNet => candle_core::bail!("LeNet has no per-character head: captcha models are ResNet-18"),
+            Arch::WhitenedCnn { width } if columns == 1 => Network::WhitenedCnn(WhitenedCnn::new(width, outputs, vb)?),
+            Arch::WhitenedCnn { .. } => candle_core::bail!("the whitened CNN has no per-character head: captcha models are ResNet-18"),
             Arch::ResNet18 { width } => Network::ResNet18(ResNet18::new(width, outputs, columns, vb)?),
             Arch::FastRcnn { .. } | Arch::SingleShot { .. } => candle_core::bail!("{arch} is a face detector: its card's task must be faces"),
         })
@@ -71,6 +77,7 @@ impl Network {
         match self {
             Network::LeNet(m) => m.forward_t(xs, train),
             Network::ResNet18(m) => m.forward_t(xs, train),
+            Network::WhitenedCnn(m) => m.forward_t(xs, train),
             Network::FastRcnn(_) => candle_core::bail!("Fast-RCNN scores regions of an image, not whole images"),
             Network::SingleShot(_) => candle_core::bail!("the single-shot detector gives maps of boxes, not one answer per image"),
         }

@@ -44,7 +44,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
         let x1 = x100.narrow(0, 0, 1)?;
         let train = time(args.iters, || {
             let logits = trainee.network.forward_t(&x100, true)?;
-            let loss = Classification.loss(&logits, &y100)?;
+            let loss = Classification::PLAIN.loss(&logits, &y100)?;
             adam.step(&loss.backward()?)?;
             Ok(())
         })?;

@@ -1,5 +1,5 @@
-//! `ocellus bench-step`: milliseconds per training step (forward, loss, backward, Adam) of one
-//! of the tutorial's models on random data, the median of each of those phases, and the
+//! `ocellus bench-step`: milliseconds per training step (forward, loss, backward, optimiser) of
+//! one model on random data, the median of each of those phases, and the
 //! process's peak memory, as one JSON line.
 //! `scripts/bench-training.sh` runs it beside PyTorch, with `OCELLUS_KERNELS=candle` for plain
 //! candle.
@@ -14,7 +14,9 @@ use ocellus::{Arch, InputSize, ModelCard, Task};
 use crate::cli::{BenchStepArgs, StepModel};
 use crate::training::adam::Adam;
 use crate::training::code_reading::CodeReading;
-use crate::training::{Classification, Objective, Trainee};
+use crate::training::fit::optimiser;
+use crate::training::optimiser::Optimiser;
+use crate::training::{Classification, Objective, Recipe, Trainee};
 
 /// Peak resident memory of this process in MB (Linux's VmHWM), if known.
 fn peak_rss_mb() -> Option<f64> {
@@ -29,10 +31,15 @@ pub fn run(args: BenchStepArgs) -> Result<()> {
     let device = crate::device::open(&args.device)?;
     let digits: Vec<String> = (0..10).map(|i| i.to_string()).collect();
     let (card, objective, targets): (ModelCard, Box<dyn Objective>, Tensor) = match args.model {
-        StepModel::Lenet | StepModel::Resnet18 => {
-            let arch = if args.model == StepModel::Lenet { Arch::LeNet } else { Arch::ResNet18 { width: 64 } };
+        StepModel::Lenet | StepModel::Resnet18 | StepModel::WhitenedCnn => {
+            let arch = match args.model {
+                StepModel::Lenet => Arch::LeNet,
+                StepModel::WhitenedCnn => Arch::WhitenedCnn { width: 64 },
+                _ => Arch::ResNet18 { width: 64 },
+            };
+            let smoothing = if args.model == StepModel::WhitenedCnn { Recipe::fast(arch).label_smoothing } else { 0.0 };
             let y = Tensor::from_vec((0..args.batch as u32).map(|i| i % 10).collect::<Vec<_>>(), args.batch, &device)?;
-            (ModelCard::new(Task::Classify, arch, InputSize::square(32), digits), Box::new(Classification), y)
+            (ModelCard::new(Task::Classify, arch, InputSize::square(32), digits), Box::new(Classification { label_smoothing: smoothing }), y)
         }
         StepModel::Captcha => {
             let symbols: Vec<String> = "0123456789abcdefghijklmnopqrstuvwxyz".chars().map(String::from).collect();
@@ -43,7 +50,10 @@ pub fn run(args: BenchStepArgs) -> Result<()> {
     };
     let input = card.input;
     let trainee = Trainee::new(card, &device, 0)?;
-    let mut adam = Adam::new(trainee.trainable(), 1e-3)?;
+    let mut adam = match args.model {
+        StepModel::WhitenedCnn => optimiser(&trainee, &Recipe::fast(trainee.card.arch), 1)?,
+        _ => Optimiser::Adam(Adam::new(trainee.trainable(), 1e-3)?),
+    };
     let x = Tensor::rand(0f32, 1f32, (args.batch, 3, input.height as usize, input.width as usize), &device)?;
     // Milliseconds of [whole step, forward + loss, backward, optimizer].
     let mut step = || -> Result<[f64; 4]> {

@@ -1,6 +1,7 @@
 //! The commands behind the command line, one module each.
 
 mod bench;
+mod half;
 mod bench_step;
 mod each_image;
 mod eval_captcha;
@@ -45,6 +46,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Test(TestTask::Faces(args)) => test_faces::run(args),
         Command::Captcha(CaptchaCommand::Generate(args)) => generate_captcha::run(args),
         Command::Proposals(args) => proposals::run(args),
+        Command::Half(args) => half::run(args),
         Command::Bench(args) => bench::run(args),
         Command::BenchStep(args) => bench_step::run(args),
     }

@@ -17,7 +17,11 @@ use crate::dataset::{Catalog, ImageSet, Sample, Skipped};
 /// Runs the command.
 pub fn run(args: TestClassifyArgs) -> Result<()> {
     let device = crate::device::open(&args.device)?;
-    let model = load_model(&args.model, &Task::Classify, &device)?;
+    let mut model = load_model(&args.model, &Task::Classify, &device)?;
+    if let Some(views) = args.views {
+        model.card.views = views;
+    }
+    println!("views: {} ({} forward passes per image)", model.card.views.name(), model.card.views.passes());
     let catalog = Catalog::open(&args.data)?;
     let mut skipped = catalog.skipped.clone();
 

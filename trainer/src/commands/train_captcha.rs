@@ -7,7 +7,8 @@ use ocellus::{Arch, ModelCard, Task};
 
 use super::prepare_classify::prepare_catalog;
 use super::train_run::{train_and_record, MetricKeys};
-use crate::cli::{TrainOptions, Toggle, TrainCaptchaArgs};
+use crate::training::Recipe;
+use crate::cli::{TrainCaptchaArgs, TrainOptions};
 use crate::dataset::augment::Augment;
 use crate::dataset::captcha_layout::scan;
 use crate::training::{CodeReading, ImageLesson};
@@ -23,7 +24,7 @@ pub fn run(args: TrainCaptchaArgs) -> Result<()> {
     let card = ModelCard::new(Task::Captcha { length: shape.length }, Arch::ResNet18 { width: args.width }, args.input, shape.alphabet.labels());
     let objective = CodeReading { length: shape.length, symbols: shape.alphabet.len() };
     let keys = MetricKeys { val: "val_code", train: "train_code", test: &["test_code", "test_char"], shown: &["code", "char"] };
-    let augment = (opts.augment == Toggle::On).then_some(Augment::CAPTCHA);
-    let lesson = ImageLesson { set: &prepared.set, objective: &objective, augment };
-    train_and_record(card, &lesson, &prepared.split, &args.data, &keys, opts, &device)
+    let augment = (opts.augment_on()).then_some(Augment::CAPTCHA);
+    let lesson = ImageLesson { set: &prepared.set, objective: &objective, augment, views: Default::default() };
+    train_and_record(card, &lesson, &prepared.split, &args.data, &keys, &opts.recipe(Recipe::tutorial(100))?, &|_| Ok(()), opts, &device)
 }

@@ -5,22 +5,32 @@ use ocellus::{Arch, ModelCard, Task};
 
 use super::prepare_classify::prepare;
 use super::train_run::{train_and_record, MetricKeys};
-use crate::cli::{TrainOptions, ArchName, Toggle, TrainClassifyArgs};
+use crate::cli::{ArchName, Toggle, TrainClassifyArgs};
 use crate::dataset::augment::Augment;
-use crate::training::{Classification, ImageLesson};
+use crate::training::{patch_whitening, Classification, ImageLesson, Recipe};
 
 /// Runs the command.
 pub fn run(args: TrainClassifyArgs) -> Result<()> {
-    let opts = &TrainOptions { batch_size: Some(args.train.batch_size_or(100)?), ..args.train.clone() };
-    let device = crate::device::open(&opts.device)?;
     let arch = match args.arch {
         ArchName::Lenet => Arch::LeNet,
         ArchName::Resnet18 => Arch::ResNet18 { width: args.width },
+        ArchName::WhitenedCnn => Arch::WhitenedCnn { width: args.width },
     };
+    let opts = &args.train;
+    let mut recipe = opts.recipe(Recipe::for_classify(args.recipe, arch))?;
+    match opts.augment {
+        Some(Toggle::On) if recipe.augment.is_none() => recipe.augment = Some(Augment::CIFAR),
+        Some(Toggle::Off) => recipe.augment = None,
+        _ => {}
+    }
+    println!("recipe: {}", serde_json::to_string(&recipe)?);
+    let device = crate::device::open(&opts.device)?;
     let prepared = prepare(&args.data, args.input, opts.seed, opts.limit)?;
-    let card = ModelCard::new(Task::Classify, arch, args.input, prepared.catalog.labels.clone());
+    let mut card = ModelCard::new(Task::Classify, arch, args.input, prepared.catalog.labels.clone());
+    card.views = recipe.views;
     let keys = MetricKeys { val: "val_accuracy", train: "train_accuracy", test: &["test_top1", "test_top3"], shown: &["top-1", "top-3"] };
-    let augment = (opts.augment == Toggle::On).then_some(Augment::CIFAR);
-    let lesson = ImageLesson { set: &prepared.set, objective: &Classification, augment };
-    train_and_record(card, &lesson, &prepared.split, &args.data, &keys, opts, &device)
+    let objective = Classification { label_smoothing: recipe.label_smoothing };
+    let lesson = ImageLesson { set: &prepared.set, objective: &objective, augment: recipe.augment, views: recipe.views };
+    let setup = |trainee: &crate::training::Trainee| patch_whitening::initialise(trainee, &prepared.set, &prepared.split.train);
+    train_and_record(card, &lesson, &prepared.split, &args.data, &keys, &recipe, &setup, opts, &device)
 }

@@ -9,7 +9,8 @@ use ocellus::{Arch, InputSize, ModelCard, Task};
 use super::prepare_faces::prepare_photos;
 use super::skipped_report;
 use super::train_run::{train_and_record, MetricKeys};
-use crate::cli::{DetectorName, Toggle, TrainFacesArgs, TrainOptions};
+use crate::training::Recipe;
+use crate::cli::{DetectorName, TrainFacesArgs, TrainOptions};
 use crate::dataset::augment::Augment;
 use crate::dataset::face_boxes::{self, AnnotatedImage};
 use crate::dataset::split::Split;
@@ -58,7 +59,7 @@ pub fn run(args: TrainFacesArgs) -> Result<()> {
         bail!("need photos with regions in both the training and the validation split");
     }
     let task = Task::Faces { side };
-    let flip = opts.augment == Toggle::On;
+    let flip = opts.augment_on();
     if fast {
         let card = ModelCard::new(task, Arch::FastRcnn { width: args.width.unwrap_or(1) }, InputSize::square(side), face_labels());
         let keys = MetricKeys {
@@ -68,7 +69,7 @@ pub fn run(args: TrainFacesArgs) -> Result<()> {
             shown: &["label accuracy", "face recall", "background recall", "offset accuracy"],
         };
         let lesson = RegionLesson { photos: &photos, flip };
-        return train_and_record(card, &lesson, &split, &csv, &keys, opts, &device);
+        return train_and_record(card, &lesson, &split, &csv, &keys, &opts.recipe(Recipe::tutorial(100))?, &|_| Ok(()), opts, &device);
     }
     let (set, photo_of) = crops(&photos, crop, |p| Source::File(data.images[p.index].path.clone()));
     let by_photo = |photo_positions: &[usize]| -> Vec<usize> {
@@ -84,7 +85,7 @@ pub fn run(args: TrainFacesArgs) -> Result<()> {
         test: &["test_label_accuracy", "test_face_recall", "test_background_recall"],
         shown: &["label accuracy", "face recall", "background recall"],
     };
-    let augment = flip.then_some(Augment { pad: 2, flip: true });
-    let lesson = ImageLesson { set: &set, objective: &CropClassification, augment };
-    train_and_record(card, &lesson, &crop_split, &csv, &keys, opts, &device)
+    let augment = flip.then_some(Augment { pad: 2, flip: true, reflect: false });
+    let lesson = ImageLesson { set: &set, objective: &CropClassification, augment, views: Default::default() };
+    train_and_record(card, &lesson, &crop_split, &csv, &keys, &opts.recipe(Recipe::tutorial(100))?, &|_| Ok(()), opts, &device)
 }

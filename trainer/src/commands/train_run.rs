@@ -10,7 +10,7 @@ use ocellus::{weights, ModelCard, TrainedModel, TrainingFacts};
 
 use crate::cli::TrainOptions;
 use crate::dataset::split::Split;
-use crate::training::{evaluate, fit, FitOptions, Lesson, RunFiles, Trainee};
+use crate::training::{evaluate_final, fit, FitOptions, Lesson, Recipe, RunFiles, Trainee};
 
 /// How a task names its metrics in the model card.
 pub struct MetricKeys {
@@ -26,17 +26,26 @@ pub struct MetricKeys {
 
 /// Trains `card` on `prepared`, then tests and records; returns without saving facts when the
 /// run was interrupted (its checkpoint lets `--resume` continue).
-pub fn train_and_record(card: ModelCard, lesson: &dyn Lesson, parts: &Split, data: &Path, keys: &MetricKeys, opts: &TrainOptions, device: &Device) -> Result<()> {
+/// `setup` runs on the freshly initialised model (e.g. to set weights computed from the data).
+#[allow(clippy::too_many_arguments)]
+pub fn train_and_record(
+    card: ModelCard,
+    lesson: &dyn Lesson,
+    parts: &Split,
+    data: &Path,
+    keys: &MetricKeys,
+    recipe: &Recipe,
+    setup: &dyn Fn(&Trainee) -> Result<()>,
+    opts: &TrainOptions,
+    device: &Device,
+) -> Result<()> {
     let augment = lesson.augment();
     let mut trainee = Trainee::new(card, device, opts.seed)?;
+    setup(&trainee)?;
     println!("model: {} with {} parameters, input {}", trainee.card.arch, trainee.parameter_count(), trainee.card.input);
     let files = RunFiles::for_weights(&opts.out);
     let fit_opts = FitOptions {
-        epochs: opts.epochs,
-        patience: opts.patience,
-        batch_size: opts.batch_size_or(100)?,
-        lr: opts.lr,
-        cosine: opts.cosine,
+        recipe: recipe.clone(),
         seed: opts.seed,
         augment,
         resume: opts.resume,
@@ -56,7 +65,7 @@ pub fn train_and_record(card: ModelCard, lesson: &dyn Lesson, parts: &Split, dat
     let best_val = &outcome.history[best_epoch - 1].val;
     let mut metrics = BTreeMap::from([(keys.val.to_string(), best_val[0])]);
     if !parts.test.is_empty() {
-        let t = lesson.metrics(&evaluate(&best.network, lesson, &parts.test, fit_opts.batch_size, device)?);
+        let t = lesson.metrics(&evaluate_final(&best.network, lesson, &parts.test, recipe.batch_size, device)?);
         let shown: Vec<String> = keys.shown.iter().zip(&t).map(|(n, v)| format!("{n} {:.2}%", v * 100.0)).collect();
         println!("test: {} on {} images (best epoch {best_epoch})", shown.join("  "), parts.test.len());
         for (key, v) in keys.test.iter().zip(&t) {
@@ -65,7 +74,9 @@ pub fn train_and_record(card: ModelCard, lesson: &dyn Lesson, parts: &Split, dat
     }
     let history = &outcome.history;
     metrics.insert(keys.train.into(), history[best_epoch - 1].train[0]);
-    metrics.insert("seconds_per_epoch".into(), history.iter().map(|r| r.seconds).sum::<f64>() / history.len() as f64);
+    let seconds: f64 = history.iter().map(|r| r.seconds).sum();
+    metrics.insert("seconds_per_epoch".into(), seconds / history.len() as f64);
+    metrics.insert("training_seconds".into(), seconds);
     let mut card = best.card.clone();
     card.training = Some(TrainingFacts {
         dataset: data.display().to_string(),
@@ -77,6 +88,7 @@ pub fn train_and_record(card: ModelCard, lesson: &dyn Lesson, parts: &Split, dat
         seed: opts.seed,
         limit: opts.limit,
         augment: augment.is_some(),
+        recipe: Some(serde_json::to_string(recipe)?),
     });
     crate::atomic_file::write(&files.weights, &weights::to_bytes(&card, &tensors)?)?;
     println!(

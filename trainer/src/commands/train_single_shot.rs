@@ -11,6 +11,7 @@ use rayon::prelude::*;
 use super::skipped_report;
 use super::train_faces::face_labels;
 use super::train_run::{train_and_record, MetricKeys};
+use crate::training::Recipe;
 use crate::cli::{TrainFacesArgs, TrainOptions};
 use crate::dataset::face_boxes::{self, AnnotatedImage};
 use crate::dataset::split::Split;
@@ -88,12 +89,12 @@ pub fn run(args: TrainFacesArgs) -> Result<()> {
     }
     let card = ModelCard::new(Task::Faces { side }, Arch::SingleShot { width: args.width.unwrap_or(1) }, crop, face_labels());
     let keys = MetricKeys { val: "val_f1", train: "train_f1", test: &["test_f1", "test_recall", "test_precision"], shown: &["F1", "recall", "precision"] };
-    let augment = opts.augment == crate::cli::Toggle::On;
+    let augment = opts.augment_on();
     if !augment {
         println!("note: without --augment on the detector trains on whole photos only; the random views are what make it generalise");
     }
     let lesson = SingleShotLesson { photos: &photos, crop: crop.width, side, augment };
-    train_and_record(card, &lesson, &split, &csv, &keys, opts, &device)?;
+    train_and_record(card, &lesson, &split, &csv, &keys, &opts.recipe(Recipe::tutorial(100))?, &|_| Ok(()), opts, &device)?;
 
     let files = RunFiles::for_weights(&opts.out);
     let (mut card, tensors) = weights::read(&std::fs::read(&files.weights)?, &device)?;

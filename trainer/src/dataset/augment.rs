@@ -12,14 +12,21 @@ pub struct Augment {
     pub pad: u32,
     /// Flip left-right with probability 1/2 (wrong for text such as captchas).
     pub flip: bool,
+    /// Fill the shifted-in border by reflecting the image (as PyTorch's reflect padding)
+    /// instead of with black.
+    #[serde(default)]
+    pub reflect: bool,
 }
 
 impl Augment {
     /// The standard CIFAR-10 recipe: pad 4, random crop, random flip.
-    pub const CIFAR: Augment = Augment { pad: 4, flip: true };
+    pub const CIFAR: Augment = Augment { pad: 4, flip: true, reflect: false };
+
+    /// airbench's: shifts of up to 2 pixels with reflected borders, random flips.
+    pub const SHIFT_REFLECT: Augment = Augment { pad: 2, flip: true, reflect: true };
 
     /// For captchas: shifts of up to 2 pixels, never a flip (it would change the text).
-    pub const CAPTCHA: Augment = Augment { pad: 2, flip: false };
+    pub const CAPTCHA: Augment = Augment { pad: 2, flip: false, reflect: false };
 
     /// Writes an augmented copy of `src` (H, W, C pixels of `size`) into `dst`.
     pub fn apply(&self, src: &[u8], size: InputSize, rng: &mut impl Rng, dst: &mut [u8]) {
@@ -33,8 +40,12 @@ impl Augment {
         let flip = self.flip && rng.random_bool(0.5);
         for y in 0..h {
             for x in 0..w {
-                let sx = if flip { w - 1 - x } else { x } + dx;
-                let sy = y + dy;
+                let mut sx = if flip { w - 1 - x } else { x } + dx;
+                let mut sy = y + dy;
+                if self.reflect {
+                    sx = reflect(sx, w);
+                    sy = reflect(sy, h);
+                }
                 let d = ((y * w + x) * 3) as usize;
                 if sx < 0 || sy < 0 || sx >= w || sy >= h {
                     dst[d..d + 3].fill(0);
@@ -45,6 +56,12 @@ impl Augment {
             }
         }
     }
+}
+
+/// Index `i` reflected into 0..n without repeating the edge (PyTorch's reflect padding).
+fn reflect(i: i64, n: i64) -> i64 {
+    let r = if i < 0 { -i } else if i >= n { 2 * (n - 1) - i } else { i };
+    r.clamp(0, n - 1)
 }
 
 #[cfg(test)]
@@ -58,7 +75,7 @@ mod tests {
         let src: Vec<u8> = (0..18).collect();
         let mut dst = vec![0; 18];
         let mut rng = rand::rngs::StdRng::seed_from_u64(0);
-        Augment { pad: 0, flip: false }.apply(&src, size, &mut rng, &mut dst);
+        Augment { pad: 0, flip: false, reflect: false }.apply(&src, size, &mut rng, &mut dst);
         assert_eq!(src, dst);
     }
 
@@ -73,7 +90,7 @@ mod tests {
         let (mut same, mut flipped) = (0, 0);
         for _ in 0..40 {
             let mut dst = vec![0; 24];
-            Augment { pad: 0, flip: true }.apply(&src, size, &mut rng, &mut dst);
+            Augment { pad: 0, flip: true, reflect: false }.apply(&src, size, &mut rng, &mut dst);
             if dst == src {
                 same += 1;
             } else {
@@ -91,7 +108,7 @@ mod tests {
         let mut rng = rand::rngs::StdRng::seed_from_u64(9);
         for _ in 0..20 {
             let mut dst = vec![0; 192];
-            Augment { pad: 2, flip: false }.apply(&src, size, &mut rng, &mut dst);
+            Augment { pad: 2, flip: false, reflect: false }.apply(&src, size, &mut rng, &mut dst);
             let zero_px = dst.chunks(3).filter(|p| p == &[0, 0, 0]).count();
             assert!(zero_px <= 2 * 8 + 2 * 8, "at most 2 padded rows and 2 columns: {zero_px}");
             // Every kept pixel is some source pixel.
@@ -99,5 +116,18 @@ mod tests {
                 assert!(src.chunks(3).any(|q| q == p));
             }
         }
+    }
+
+    #[test]
+    fn reflected_shifts_never_leave_black_borders() {
+        let size = InputSize { width: 5, height: 4 };
+        let src: Vec<u8> = (0..60).map(|i| i as u8 + 1).collect();
+        let mut rng = rand::rngs::StdRng::seed_from_u64(2);
+        for _ in 0..20 {
+            let mut dst = vec![0; 60];
+            Augment::SHIFT_REFLECT.apply(&src, size, &mut rng, &mut dst);
+            assert!(dst.iter().all(|&v| v != 0), "every pixel comes from the image");
+        }
+        assert_eq!((reflect(-1, 5), reflect(-2, 5), reflect(5, 5), reflect(6, 5), reflect(3, 5)), (1, 2, 3, 2, 3));
     }
 }

@@ -11,8 +11,13 @@ use rand::rngs::StdRng;
 use rand::SeedableRng;
 
 use super::adam::Adam;
+use super::lookahead::Lookahead;
+use super::optimiser::Optimiser;
+use super::recipe::{OptimiserKind, Recipe};
+use super::sgd::{Group, Sgd};
 use super::checkpoint::{self, RunConfig, TrainState};
 use super::history::{self, EpochRecord};
+use super::schedule::Schedule;
 use super::{interrupt, plot, Lesson, RunFiles, Tally, Trainee};
 use crate::dataset::augment::Augment;
 use crate::dataset::split::permutation;
@@ -21,16 +26,8 @@ use crate::device::explain;
 /// How to train.
 #[derive(Clone, Debug)]
 pub struct FitOptions {
-    /// Most epochs to run (in all, counting those before a resume).
-    pub epochs: usize,
-    /// Stop after this many epochs without a better validation score.
-    pub patience: usize,
-    /// Mini-batch size.
-    pub batch_size: usize,
-    /// Adam's learning rate.
-    pub lr: f64,
-    /// Cosine decay of the learning rate over `epochs` instead of a constant rate.
-    pub cosine: bool,
+    /// Optimiser, rates, schedule, epochs, batch size.
+    pub recipe: Recipe,
     /// Seed of shuffles and augmentation.
     pub seed: u64,
     /// Training-time augmentation.
@@ -72,6 +69,49 @@ pub fn evaluate(network: &Network, lesson: &dyn Lesson, indices: &[usize], batch
     Ok(tally)
 }
 
+/// The recipe's optimiser over the trainee's parameters: Nesterov SGD gives BatchNorm biases
+/// their own rate and trains a whitening layer's bias only for its first epochs.
+pub fn optimiser(trainee: &Trainee, recipe: &Recipe, batches: usize) -> Result<Optimiser> {
+    use ocellus::models::whitened_cnn::{is_norm_bias, WHITEN_BIAS};
+    Ok(match recipe.optimiser {
+        OptimiserKind::Adam => Optimiser::Adam(Adam::new(trainee.trainable(), recipe.lr)?),
+        OptimiserKind::Nesterov { momentum } => {
+            let vars = trainee
+                .trainable()
+                .into_iter()
+                .map(|(name, var)| {
+                    let scale = if is_norm_bias(&name) { recipe.norm_bias_lr_scale } else { 1.0 };
+                    let until_step = (name == WHITEN_BIAS).then_some(recipe.whiten_bias_epochs * batches);
+                    // The per-step decay (lr * wd) stays the same whatever the rate's multiplier.
+                    let group = Group { lr_scale: scale, weight_decay: recipe.weight_decay / scale, until_step };
+                    (name, var, group)
+                })
+                .collect();
+            Optimiser::Sgd(Sgd::new(vars, recipe.lr, momentum)?)
+        }
+    })
+}
+
+/// The optimiser's state and the lookahead average, for a checkpoint.
+fn optimiser_state(optimiser: &Optimiser, lookahead: &Option<Lookahead>) -> Result<std::collections::HashMap<String, candle_core::Tensor>> {
+    let mut state = optimiser.state()?;
+    if let Some(l) = lookahead {
+        state.extend(l.state());
+    }
+    Ok(state)
+}
+
+/// Scores `network` on the examples `indices` the way the finished model answers (with its
+/// test-time views, where the lesson has them).
+pub fn evaluate_final(network: &Network, lesson: &dyn Lesson, indices: &[usize], batch_size: usize, device: &Device) -> Result<Tally> {
+    let mut tally = Tally::default();
+    for chunk in indices.chunks(batch_size.max(1)) {
+        let out = lesson.final_batch(network, chunk, device).map_err(|e| explain(e, batch_size))?;
+        tally.add(out.loss.to_scalar::<f32>()? as f64, chunk.len(), &out.hits);
+    }
+    Ok(tally)
+}
+
 fn percent(v: f64) -> String {
     format!("{:.2}%", v * 100.0)
 }
@@ -89,10 +129,11 @@ pub fn fit(
     if train.is_empty() || val.is_empty() {
         bail!("need at least one training and one validation image (have {} and {})", train.len(), val.len());
     }
+    let recipe = &opts.recipe;
     let config = RunConfig {
-        batch_size: opts.batch_size,
-        lr: opts.lr,
-        cosine: opts.cosine,
+        batch_size: recipe.batch_size,
+        lr: recipe.lr,
+        cosine: recipe.schedule == Schedule::Cosine,
         seed: opts.seed,
         augment: opts.augment,
         train_images: train.len(),
@@ -104,7 +145,10 @@ pub fn fit(
             files.checkpoint.display()
         );
     }
-    let mut adam = Adam::new(trainee.trainable(), opts.lr)?;
+    let batches = train.len().div_ceil(recipe.batch_size);
+    let total_steps = batches * recipe.epochs;
+    let mut adam = optimiser(trainee, recipe, batches)?;
+    let mut lookahead = if recipe.lookahead { Some(Lookahead::new(trainee.all_vars())?) } else { None };
     let mut state = TrainState {
         config: config.clone(),
         epoch: 0,
@@ -133,6 +177,9 @@ pub fn fit(
         ckpt.state.check_compatible(&config)?;
         trainee.restore(&ckpt.model)?;
         adam.restore(&ckpt.optimizer, ckpt.state.adam_steps)?;
+        if let Some(l) = lookahead.as_mut() {
+            l.restore(&ckpt.optimizer)?;
+        }
         state = ckpt.state;
         println!(
             "resuming from {} at epoch {}, batch {} ({} epochs done)",
@@ -145,35 +192,34 @@ pub fn fit(
     interrupt::install();
     let names = lesson.metric_names();
     let device = trainee.device.clone();
-    let batches = train.len().div_ceil(opts.batch_size);
-    while state.epoch < opts.epochs && state.stale < opts.patience {
+    while state.epoch < recipe.epochs && state.stale < recipe.patience {
         let epoch = state.epoch;
-        adam.lr = if opts.cosine {
-            opts.lr * 0.5 * (1.0 + (std::f64::consts::PI * epoch as f64 / opts.epochs as f64).cos())
-        } else {
-            opts.lr
-        };
         let order = permutation(train.len(), mix(opts.seed, epoch, usize::MAX));
         let bar = if opts.progress { ProgressBar::new(batches as u64) } else { ProgressBar::hidden() };
         bar.set_style(
             ProgressStyle::with_template("epoch {prefix} {bar:25} {pos}/{len} batches  {msg}  ETA {eta}")
                 .expect("valid template"),
         );
-        bar.set_prefix(format!("{}/{}", epoch + 1, opts.epochs));
+        bar.set_prefix(format!("{}/{}", epoch + 1, recipe.epochs));
         bar.set_position(state.batch as u64);
         let started = Instant::now();
         let mut seen_now = 0usize;
         for b in state.batch..batches {
-            let chunk: Vec<usize> = order[b * opts.batch_size..((b + 1) * opts.batch_size).min(train.len())]
+            let chunk: Vec<usize> = order[b * recipe.batch_size..((b + 1) * recipe.batch_size).min(train.len())]
                 .iter()
                 .map(|&i| train[i])
                 .collect();
             let mut rng = StdRng::seed_from_u64(mix(opts.seed, epoch, b));
             ocellus::models::dropout::seed(mix(opts.seed ^ 0xd0, epoch, b));
-            let out = lesson.batch(&trainee.network, &chunk, true, Some(&mut rng), &device).map_err(|e| explain(e, opts.batch_size))?;
+            let out = lesson.batch(&trainee.network, &chunk, true, Some(&mut rng), &device).map_err(|e| explain(e, recipe.batch_size))?;
             let loss = out.loss;
-            let grads = loss.backward().map_err(|e| explain(e, opts.batch_size))?;
+            let grads = loss.backward().map_err(|e| explain(e, recipe.batch_size))?;
+            adam.set_lr(recipe.lr * recipe.schedule.factor(adam.steps(), total_steps, epoch, recipe.epochs));
             adam.step(&grads)?;
+            drop(grads);
+            if let Some(l) = lookahead.as_mut() {
+                l.after_step(adam.steps(), total_steps)?;
+            }
             let loss_value = loss.to_scalar::<f32>()? as f64;
             if !loss_value.is_finite() {
                 bail!("the loss became {loss_value} at epoch {}, batch {b}: try a smaller --lr", epoch + 1);
@@ -192,7 +238,7 @@ pub fn fit(
             if interrupt::requested() && state.batch < batches {
                 bar.abandon();
                 state.adam_steps = adam.steps();
-                checkpoint::save(&files.checkpoint, &trainee.card, trainee.tensors(), adam.state()?, &state)?;
+                checkpoint::save(&files.checkpoint, &trainee.card, trainee.tensors(), optimiser_state(&adam, &lookahead)?, &state)?;
                 println!(
                     "stopped at epoch {}, batch {}; checkpoint saved to {} (continue with --resume)",
                     epoch + 1,
@@ -204,10 +250,10 @@ pub fn fit(
         }
         bar.finish_and_clear();
         let seconds = started.elapsed().as_secs_f64();
-        let val_tally = evaluate(&trainee.network, lesson, val, opts.batch_size, &device)?;
+        let val_tally = evaluate(&trainee.network, lesson, val, recipe.batch_size, &device)?;
         let record = EpochRecord {
             epoch: epoch + 1,
-            lr: adam.lr,
+            lr: adam.lr(),
             train_loss: state.partial.loss(),
             train: lesson.metrics(&state.partial),
             val_loss: val_tally.loss(),
@@ -226,7 +272,7 @@ pub fn fit(
         println!(
             "epoch {:>3}/{}  train loss {:.4} {} {}  val loss {:.4} {} {}  {:.1} s ({:.0} img/s){}",
             epoch + 1,
-            opts.epochs,
+            recipe.epochs,
             record.train_loss,
             names[0],
             percent(record.train[0]),
@@ -242,7 +288,7 @@ pub fn fit(
         state.batch = 0;
         state.partial = Tally::default();
         state.adam_steps = adam.steps();
-        checkpoint::save(&files.checkpoint, &trainee.card, trainee.tensors(), adam.state()?, &state)?;
+        checkpoint::save(&files.checkpoint, &trainee.card, trainee.tensors(), optimiser_state(&adam, &lookahead)?, &state)?;
         history::write_csv(&files.history, names, &state.history)?;
         let title = format!("{} {} per epoch", trainee.card.arch, names[0]);
         plot::draw(&files.plot, &title, 0, &state.history)?;
@@ -251,8 +297,8 @@ pub fn fit(
             return Ok(FitOutcome { history: state.history, best: state.best, interrupted: true });
         }
     }
-    if state.stale >= opts.patience {
-        println!("early stop: no better validation {} for {} epochs", names[0], opts.patience);
+    if state.stale >= recipe.patience {
+        println!("early stop: no better validation {} for {} epochs", names[0], recipe.patience);
     }
     Ok(FitOutcome { history: state.history, best: state.best, interrupted: false })
 }

@@ -3,6 +3,7 @@
 //! regions (`detection::region_lesson`). The training loop only sees this trait.
 
 use candle_core::{Device, Result, Tensor};
+use ocellus::test_views::TestViews;
 use ocellus::Network;
 use rand::rngs::StdRng;
 
@@ -28,6 +29,11 @@ pub trait Lesson {
     fn batch(&self, network: &Network, indices: &[usize], train: bool, augment: Option<&mut StdRng>, device: &Device) -> Result<BatchOutcome>;
     /// The training-time augmentation, recorded in checkpoints and model cards.
     fn augment(&self) -> Option<Augment>;
+    /// Runs the finished model on the examples `indices` as it will answer (by default as in
+    /// validation; a classifier averages its test-time views).
+    fn final_batch(&self, network: &Network, indices: &[usize], device: &Device) -> Result<BatchOutcome> {
+        self.batch(network, indices, false, None, device)
+    }
     /// The validation score that picks the best epoch (by default the first metric).
     fn score(&self, metrics: &[f64]) -> f64 {
         metrics.first().copied().unwrap_or(0.0)
@@ -46,6 +52,8 @@ pub struct ImageLesson<'a> {
     pub objective: &'a dyn Objective,
     /// Training-time augmentation.
     pub augment: Option<Augment>,
+    /// The views the finished model's answers average over.
+    pub views: TestViews,
 }
 
 impl Lesson for ImageLesson<'_> {
@@ -64,6 +72,12 @@ impl Lesson for ImageLesson<'_> {
         let loss = self.objective.loss(&logits, &y)?;
         let hits = self.objective.hits(&logits, &y)?;
         Ok(BatchOutcome { loss, hits })
+    }
+
+    fn final_batch(&self, network: &Network, indices: &[usize], device: &Device) -> Result<BatchOutcome> {
+        let (x, y) = self.set.batch::<StdRng>(indices, None, device).map_err(|e| candle_core::Error::Msg(format!("{e:#}")))?;
+        let logits = ocellus::test_views::logits(network, &x, self.views)?;
+        Ok(BatchOutcome { loss: self.objective.loss(&logits, &y)?, hits: self.objective.hits(&logits, &y)? })
     }
 
     fn metrics(&self, tally: &Tally) -> Vec<f64> {

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use candle_core::{DType, Device, Result, Tensor, Var};
 use candle_nn::{VarBuilder, VarMap};
 use ocellus::models::fast_rcnn::head_initial_std;
-use ocellus::models::{is_running_stat, single_shot};
+use ocellus::models::{is_running_stat, single_shot, whitened_cnn};
 use ocellus::{weights, Arch, ModelCard, Network};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -53,6 +53,7 @@ impl Trainee {
             };
             let special = match self.card.arch {
                 Arch::SingleShot { .. } => single_shot::initial_values(name, n, &mut |std| Normal::new(0.0, std).expect("non-negative std").sample(&mut rng)),
+                Arch::WhitenedCnn { .. } => whitened_cnn::initial_values(name, &dims, &mut |bound| rng.random_range(-bound..bound)),
                 _ => None,
             };
             let values: Vec<f32> = if let Some(values) = special {
@@ -77,13 +78,29 @@ impl Trainee {
         Ok(())
     }
 
-    /// The variables the optimiser updates (everything but running statistics), by name.
+    /// The variables the optimiser updates, by name: everything but running statistics and
+    /// what the architecture keeps fixed (the whitened CNN's whitening filters and BatchNorm scales).
     pub fn trainable(&self) -> Vec<(String, Var)> {
+        let frozen = |name: &str| match self.card.arch {
+            Arch::WhitenedCnn { .. } => name == whitened_cnn::WHITEN_WEIGHT || whitened_cnn::is_frozen_scale(name),
+            _ => false,
+        };
+        self.all_vars().into_iter().filter(|(n, _)| !is_running_stat(n) && !frozen(n)).collect()
+    }
+
+    /// Every variable, running statistics included, by name.
+    pub fn all_vars(&self) -> Vec<(String, Var)> {
         let data = self.varmap.data().lock().expect("varmap lock");
-        let mut vars: Vec<(String, Var)> =
-            data.iter().filter(|(n, _)| !is_running_stat(n)).map(|(n, v)| (n.clone(), v.clone())).collect();
+        let mut vars: Vec<(String, Var)> = data.iter().map(|(n, v)| (n.clone(), v.clone())).collect();
         vars.sort_by(|a, b| a.0.cmp(&b.0));
         vars
+    }
+
+    /// Sets the variable `name` to `values`.
+    pub fn set(&self, name: &str, values: &Tensor) -> Result<()> {
+        let data = self.varmap.data().lock().expect("varmap lock");
+        let var = data.get(name).ok_or_else(|| candle_core::Error::Msg(format!("the model has no tensor {name}")))?;
+        var.set(&values.to_device(&self.device)?.reshape(var.shape())?)
     }
 
     /// Number of trainable parameters.

@@ -22,6 +22,7 @@ pub fn model_line(props: &Props) -> Html {
         let c = &m.card;
         let outputs = match c.task {
             Task::Captcha { length } => format!("{length} characters of {} symbols", c.labels.len()),
+            Task::Classify if c.views.passes() > 1 => format!("{} labels · answers averaged over {} views ({})", c.labels.len(), c.views.passes(), c.views.name()),
             Task::Classify => format!("{} labels", c.labels.len()),
             Task::Faces { side } if matches!(c.arch, ocellus::Arch::SingleShot { .. }) => format!("photos scaled to {side} pixels on their longer side"),
             Task::Faces { side } => format!("photos letterboxed to {side}x{side}"),
