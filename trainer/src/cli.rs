@@ -206,6 +206,15 @@ pub enum ArchName {
     WhitenedCnn,
 }
 
+/// The images a classifier trains on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TrainSplit {
+    /// The training split only.
+    Train,
+    /// The training and validation splits.
+    TrainVal,
+}
+
 /// Parses a `--views` value.
 fn parse_views(s: &str) -> Result<ocellus::test_views::TestViews, String> {
     serde_json::from_value(serde_json::Value::String(s.to_string())).map_err(|_| format!("'{s}' is not single, mirror or mirror-shift"))
@@ -449,6 +458,11 @@ pub struct TrainClassifyArgs {
     /// Training recipe [default: fast for whitened-cnn, tutorial for the tutorial's models].
     #[arg(long, value_enum)]
     pub recipe: Option<crate::training::RecipeName>,
+    /// What to train on: the training split (the validation split picks the best epoch), or
+    /// training and validation together for a final model (the schedule runs to its end and
+    /// the last epoch is kept; the test split stays held out either way).
+    #[arg(long, value_enum, default_value_t = TrainSplit::Train)]
+    pub split: TrainSplit,
     /// Shared training options.
     #[command(flatten)]
     pub train: TrainOptions,

@@ -5,7 +5,7 @@ use ocellus::{Arch, ModelCard, Task};
 
 use super::prepare_classify::prepare;
 use super::train_run::{train_and_record, MetricKeys};
-use crate::cli::{ArchName, Toggle, TrainClassifyArgs};
+use crate::cli::{ArchName, Toggle, TrainClassifyArgs, TrainSplit};
 use crate::dataset::augment::Augment;
 use crate::training::{patch_whitening, Classification, ImageLesson, Recipe};
 
@@ -25,7 +25,16 @@ pub fn run(args: TrainClassifyArgs) -> Result<()> {
     }
     println!("recipe: {}", serde_json::to_string(&recipe)?);
     let device = crate::device::open(&opts.device)?;
-    let prepared = prepare(&args.data, args.input, opts.seed, opts.limit)?;
+    let mut prepared = prepare(&args.data, args.input, opts.seed, opts.limit)?;
+    if args.split == TrainSplit::TrainVal {
+        // The validation images join the training ones: they can no longer choose an epoch, so
+        // the schedule runs to its end and the last epoch's weights are kept.
+        let val = prepared.split.val.clone();
+        prepared.split.train.extend(val);
+        recipe.patience = recipe.epochs;
+        recipe.keep_last = true;
+        println!("training on the training and validation splits ({} images); validation figures below are on seen images", prepared.split.train.len());
+    }
     let mut card = ModelCard::new(Task::Classify, arch, args.input, prepared.catalog.labels.clone());
     card.views = recipe.views;
     let keys = MetricKeys { val: "val_accuracy", train: "train_accuracy", test: &["test_top1", "test_top3"], shown: &["top-1", "top-3"] };

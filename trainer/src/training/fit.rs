@@ -261,7 +261,7 @@ pub fn fit(
             seconds,
         };
         let score = lesson.score(&record.val);
-        let improved = state.best.is_none_or(|(best, _)| score > best);
+        let improved = recipe.keep_last || state.best.is_none_or(|(best, _)| score > best);
         if improved {
             state.best = Some((score, epoch + 1));
             state.stale = 0;

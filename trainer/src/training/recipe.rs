@@ -65,6 +65,10 @@ pub struct Recipe {
     pub views: TestViews,
     /// Epochs during which the whitening layer's bias trains (its filters never do).
     pub whiten_bias_epochs: usize,
+    /// Keep the last epoch's weights rather than the best on validation (when validation
+    /// images are trained on).
+    #[serde(default)]
+    pub keep_last: bool,
 }
 
 impl Recipe {
@@ -85,6 +89,7 @@ impl Recipe {
             augment: None,
             views: TestViews::Single,
             whiten_bias_epochs: 0,
+            keep_last: false,
         }
     }
 
@@ -109,6 +114,7 @@ impl Recipe {
                 augment: Some(Augment::SHIFT_REFLECT),
                 views: TestViews::MirrorShift,
                 whiten_bias_epochs: 3,
+                keep_last: false,
             },
             // The usual strong CIFAR recipe for plain and residual nets (one-cycle-like
             // triangle, Nesterov momentum 0.9, decay 5e-4, smoothing 0.1, pad-crop and flip).
@@ -127,6 +133,7 @@ impl Recipe {
                 augment: Some(Augment::CIFAR),
                 views: TestViews::Mirror,
                 whiten_bias_epochs: 0,
+                keep_last: false,
             },
         }
     }
