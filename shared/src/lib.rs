@@ -26,6 +26,7 @@ pub mod op_threads;
 pub mod models;
 pub mod prediction;
 pub mod proposals;
+pub mod reflect_padding;
 pub mod region_crop;
 pub mod roi_pool;
 pub mod test_views;

@@ -52,17 +52,7 @@ pub fn mirror(xs: &Tensor) -> Result<Tensor> {
 /// PyTorch's reflect padding does.
 pub fn shift(xs: &Tensor, dy: i64, dx: i64) -> Result<Tensor> {
     let (h, w) = (xs.dim(2)?, xs.dim(3)?);
-    let reflect = |i: i64, n: usize| -> u32 {
-        let n = n as i64;
-        let r = if i < 0 {
-            -i
-        } else if i >= n {
-            2 * (n - 1) - i
-        } else {
-            i
-        };
-        r.clamp(0, n - 1) as u32
-    };
+    let reflect = |i: i64, n: usize| crate::reflect_padding::reflect(i, n as i64) as u32;
     let rows = Tensor::from_vec((0..h as i64).map(|y| reflect(y + dy, h)).collect::<Vec<u32>>(), h, xs.device())?;
     let cols = Tensor::from_vec((0..w as i64).map(|x| reflect(x + dx, w)).collect::<Vec<u32>>(), w, xs.device())?;
     xs.contiguous()?.index_select(&rows, 2)?.index_select(&cols, 3)

@@ -26,7 +26,7 @@ fn time(iters: usize, mut f: impl FnMut() -> Result<()>) -> Result<f64> {
 /// Runs the command.
 pub fn run(args: BenchArgs) -> Result<()> {
     let device = crate::device::open(&args.device)?;
-    let mut archs = vec![Arch::LeNet, Arch::ResNet18 { width: 16 }];
+    let mut archs = vec![Arch::LeNet, Arch::ResNet18 { width: 16 }, Arch::WhitenedCnn { width: 64 }];
     if !args.quick {
         archs.push(Arch::ResNet18 { width: 64 });
     }

@@ -10,7 +10,7 @@ use ocellus::{weights, ModelCard};
 use serde::{Deserialize, Serialize};
 
 use super::history::EpochRecord;
-use super::Tally;
+use super::{Recipe, Tally};
 use crate::dataset::augment::Augment;
 
 /// Metadata key of the training state.
@@ -34,6 +34,9 @@ pub struct RunConfig {
     pub train_images: usize,
     /// Images in the validation split.
     pub val_images: usize,
+    /// The recipe (absent in checkpoints written before recipes).
+    #[serde(default)]
+    pub recipe: Option<super::Recipe>,
 }
 
 /// Where the loop is, and what it has seen.
@@ -76,6 +79,12 @@ impl TrainState {
                 "the data had {} training and {} validation images, now {} and {} (other --data or --limit?)",
                 c.train_images, c.val_images, other.train_images, other.val_images
             ));
+        }
+        if let (Some(a), Some(b)) = (&c.recipe, &other.recipe) {
+            // Only the epoch count may grow: the rest shapes every step already taken.
+            if (Recipe { epochs: b.epochs, patience: b.patience, ..a.clone() }) != *b {
+                diffs.push(format!("the recipe was {}", serde_json::to_string(a).unwrap_or_default()));
+            }
         }
         if !diffs.is_empty() {
             bail!("cannot resume: the checkpoint was made with other settings: {}", diffs.join("; "));

@@ -138,6 +138,7 @@ pub fn fit(
         augment: opts.augment,
         train_images: train.len(),
         val_images: val.len(),
+        recipe: Some(recipe.clone()),
     };
     if !opts.resume && !opts.restart && files.checkpoint.exists() {
         bail!(
