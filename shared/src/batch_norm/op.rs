@@ -227,23 +227,26 @@ impl CustomOp3 for BatchNormOp {
         // With a GELU epilogue the gradient through it needs the normalised value back: beta too.
         let (bs, bl) = arg3.storage_and_layout();
         let bv = if self.epilogue == Epilogue::Gelu { cpu_f32_data(OP, &bs, bl, "bias")? } else { &[][..] };
-        let through = |c: usize, x: f32, y: f32, d: f32| -> f32 {
-            if bv.is_empty() {
-                through_relu(relu, y, d)
-            } else {
-                d * gelu_slope((x - stats.mean[c]) * stats.inv_std[c] * gv[c] + bv[c])
-            }
-        };
+        // The gradient through GELU at the normalised value z = (x - mean) * inv_std * gamma + beta.
+        let through_gelu = |c: usize, x: f32, d: f32| d * gelu_slope((x - stats.mean[c]) * stats.inv_std[c] * gv[c] + bv[c]);
         // Per channel, with g the gradient through the ReLU: dbeta = sum g,
         // dgamma = sum g * xhat, dx = gamma * inv_std / M * (M * g - dbeta - xhat * dgamma).
         let sums = per_channel(channels, |c| {
             let (mean, inv) = (stats.mean[c], stats.inv_std[c]);
             let (mut dbeta, mut dgamma) = (0f64, 0f64);
             for ((xr, yr), dr) in runs(xv, n, c, channels, hw).zip(runs(yv, n, c, channels, hw)).zip(runs(dv, n, c, channels, hw)) {
-                let (db, dg) = run_sums(xr, yr, dr, |x, y, d| {
-                    let g = through(c, x, y, d);
-                    (g, g * (x - mean))
-                });
+                // The epilogue is chosen per run, not per value, so each loop stays branch-free.
+                let (db, dg) = if bv.is_empty() {
+                    run_sums(xr, yr, dr, |x, y, d| {
+                        let g = through_relu(relu, y, d);
+                        (g, g * (x - mean))
+                    })
+                } else {
+                    run_sums(xr, yr, dr, |x, _, d| {
+                        let g = through_gelu(c, x, d);
+                        (g, g * (x - mean))
+                    })
+                };
                 dbeta += db as f64;
                 dgamma += (dg * inv) as f64;
             }
@@ -285,8 +288,14 @@ impl CustomOp3 for BatchNormOp {
                     let (k, b, mean, a) = coefficients(c);
                     let (from, len) = (at + c * hw, block.len());
                     let inputs = xv[from..from + len].iter().zip(&yv[from..from + len]).zip(&dv[from..from + len]);
-                    for (o, ((&x, &y), &d)) in block.iter_mut().zip(inputs) {
-                        o.write(k * (m * through(c, x, y, d) - b - (x - mean) * a));
+                    if bv.is_empty() {
+                        for (o, ((&x, &y), &d)) in block.iter_mut().zip(inputs) {
+                            o.write(k * (m * through_relu(relu, y, d) - b - (x - mean) * a));
+                        }
+                    } else {
+                        for (o, ((&x, _), &d)) in block.iter_mut().zip(inputs) {
+                            o.write(k * (m * through_gelu(c, x, d) - b - (x - mean) * a));
+                        }
                     }
                 }
             })

@@ -61,9 +61,14 @@ fn mix(seed: u64, epoch: usize, batch: usize) -> u64 {
 
 /// Scores `network` in evaluation mode on the examples `indices` of `lesson`.
 pub fn evaluate(network: &Network, lesson: &dyn Lesson, indices: &[usize], batch_size: usize, device: &Device) -> Result<Tally> {
+    tally_batches(indices, batch_size, |chunk| lesson.batch(network, chunk, false, None, device))
+}
+
+/// Sums the outcomes of `run` over `indices` in chunks of `batch_size`.
+fn tally_batches(indices: &[usize], batch_size: usize, run: impl Fn(&[usize]) -> candle_core::Result<super::BatchOutcome>) -> Result<Tally> {
     let mut tally = Tally::default();
     for chunk in indices.chunks(batch_size.max(1)) {
-        let out = lesson.batch(network, chunk, false, None, device).map_err(|e| explain(e, batch_size))?;
+        let out = run(chunk).map_err(|e| explain(e, batch_size))?;
         tally.add(out.loss.to_scalar::<f32>()? as f64, chunk.len(), &out.hits);
     }
     Ok(tally)
@@ -104,12 +109,7 @@ fn optimiser_state(optimiser: &Optimiser, lookahead: &Option<Lookahead>) -> Resu
 /// Scores `network` on the examples `indices` the way the finished model answers (with its
 /// test-time views, where the lesson has them).
 pub fn evaluate_final(network: &Network, lesson: &dyn Lesson, indices: &[usize], batch_size: usize, device: &Device) -> Result<Tally> {
-    let mut tally = Tally::default();
-    for chunk in indices.chunks(batch_size.max(1)) {
-        let out = lesson.final_batch(network, chunk, device).map_err(|e| explain(e, batch_size))?;
-        tally.add(out.loss.to_scalar::<f32>()? as f64, chunk.len(), &out.hits);
-    }
-    Ok(tally)
+    tally_batches(indices, batch_size, |chunk| lesson.final_batch(network, chunk, device))
 }
 
 fn percent(v: f64) -> String {
