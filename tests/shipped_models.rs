@@ -33,36 +33,15 @@ fn every_shipped_model_loads_and_matches_its_manifest_entry() {
     }
 }
 
-#[test]
-fn shipped_lenet_reads_real_cifar_images() {
-    let Some(cifar) = cifar10_or_skip("shipped_lenet_reads_real_cifar_images") else { return };
-    let bytes = std::fs::read(repo_root().join("static/models/lenet-cifar10.safetensors")).unwrap();
-    let model = TrainedModel::from_bytes(&bytes, &Device::Cpu).unwrap().expect_task(&Task::Classify).unwrap();
-    let (mut right, mut total) = (0, 0);
-    for label in &model.card.labels {
-        for n in (0..5000).step_by(250) {
-            let img = std::fs::read(cifar.join(format!("train/{label}/{n:04}.jpg"))).unwrap();
-            let top = model.classify(&img, 1).unwrap();
-            right += (&top[0].label == label) as usize;
-            total += 1;
-        }
-    }
-    let acc = right as f64 / total as f64;
-    eprintln!("shipped LeNet: {right}/{total} = {:.1}% on a sample of real CIFAR-10 images", acc * 100.0);
-    assert!(acc > 0.45, "{acc}");
-}
-
-#[test]
-fn the_shipped_default_classifier_reads_held_out_cifar_images() {
+/// The share of (about 200 of) a shipped classifier's held-out CIFAR-10 test images it reads
+/// right, the split chosen as the trainer chose it from the run's seed and limit.
+fn held_out_accuracy(cifar: &std::path::Path, file: &str) -> f64 {
     use ocellus_trainer::dataset::split::{limit, split};
     use ocellus_trainer::dataset::{Catalog, Source};
-    let Some(cifar) = cifar10_or_skip("the_shipped_default_classifier_reads_held_out_cifar_images") else { return };
-    let entry = manifest().default_for("classify").cloned().expect("a default classifier");
-    let bytes = std::fs::read(repo_root().join("static/models").join(&entry.file)).unwrap();
-    let model = TrainedModel::from_bytes(&bytes, &Device::Cpu).unwrap();
+    let bytes = std::fs::read(repo_root().join("static/models").join(file)).unwrap();
+    let model = TrainedModel::from_bytes(&bytes, &Device::Cpu).unwrap().expect_task(&Task::Classify).unwrap();
     let facts = model.card.training.clone().unwrap();
-    // The held-out test split, chosen as the trainer chose it from the run's seed and limit.
-    let catalog = Catalog::open(&cifar).unwrap();
+    let catalog = Catalog::open(cifar).unwrap();
     let kept = limit(catalog.samples.len(), facts.limit, facts.seed);
     let parts: Vec<_> = kept.iter().map(|&i| catalog.samples[i].part).collect();
     let test = split(&parts, facts.seed).test;
@@ -75,8 +54,24 @@ fn the_shipped_default_classifier_reads_held_out_cifar_images() {
         total += 1;
     }
     let acc = right as f64 / total as f64;
-    eprintln!("{}: {right}/{total} = {:.1}% of held-out CIFAR-10 images", entry.name, acc * 100.0);
-    // The default is the whitened CNN (94% on its test split); the tutorial's LeNet scored 60%.
+    eprintln!("{file}: {right}/{total} = {:.1}% of held-out CIFAR-10 images", acc * 100.0);
+    acc
+}
+
+#[test]
+fn shipped_lenet_reads_held_out_cifar_images() {
+    let Some(cifar) = cifar10_or_skip("shipped_lenet_reads_held_out_cifar_images") else { return };
+    // LeNet with the fast recipe scored 69% on its whole test split; the tutorial's recipe 60%.
+    let acc = held_out_accuracy(&cifar, "lenet-cifar10.safetensors");
+    assert!(acc > 0.62, "{acc}");
+}
+
+#[test]
+fn the_shipped_default_classifier_reads_held_out_cifar_images() {
+    let Some(cifar) = cifar10_or_skip("the_shipped_default_classifier_reads_held_out_cifar_images") else { return };
+    let entry = manifest().default_for("classify").cloned().expect("a default classifier");
+    // The default is the whitened CNN (88.6% on its test split); the tutorial's LeNet scored 60%.
+    let acc = held_out_accuracy(&cifar, &entry.file);
     assert!(acc > 0.85, "{acc}");
 }
 

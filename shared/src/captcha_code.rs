@@ -1,6 +1,7 @@
 //! Captcha codes: the alphabet, the code in a file name (`<serial>-<CODE>.<ext>`, the tutorial's
-//! naming), and reading a code from a model's per-position scores. Codes are case-insensitive:
-//! everything is lower-cased.
+//! naming), and reading a code from a model's per-position scores. Codes are case-insensitive
+//! (everything lower-cased) unless the alphabet is case-sensitive; a model's alphabet is
+//! case-sensitive when one of its labels is an upper-case letter.
 
 use crate::prediction::top_k_indices;
 
@@ -28,23 +29,46 @@ pub enum CodeError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Alphabet {
     symbols: Vec<char>,
+    case_sensitive: bool,
 }
 
 impl Alphabet {
-    /// The alphabet of `symbols` (lower-cased, duplicates dropped, order kept).
+    /// The case-insensitive alphabet of `symbols` (lower-cased, duplicates dropped, order kept).
     pub fn new(symbols: &str) -> Alphabet {
+        Alphabet::with_case(symbols, false)
+    }
+
+    /// The alphabet of `symbols`; `case_sensitive` keeps upper and lower case apart.
+    pub fn with_case(symbols: &str, case_sensitive: bool) -> Alphabet {
         let mut out: Vec<char> = Vec::new();
-        for c in symbols.chars().flat_map(char::to_lowercase) {
+        let chars: Vec<char> = if case_sensitive { symbols.chars().collect() } else { symbols.chars().flat_map(char::to_lowercase).collect() };
+        for c in chars {
             if !c.is_whitespace() && !out.contains(&c) {
                 out.push(c);
             }
         }
-        Alphabet { symbols: out }
+        Alphabet { symbols: out, case_sensitive }
     }
 
-    /// The alphabet from a model card's labels (one symbol each).
+    /// The alphabet from a model card's labels (one symbol each): case-sensitive when a label
+    /// is upper-case, as only a case-sensitive alphabet keeps one.
     pub fn from_labels(labels: &[String]) -> Alphabet {
-        Alphabet::new(&labels.concat())
+        let symbols = labels.concat();
+        Alphabet::with_case(&symbols, symbols.chars().any(char::is_uppercase))
+    }
+
+    /// Whether `A` and `a` are different symbols.
+    pub fn is_case_sensitive(&self) -> bool {
+        self.case_sensitive
+    }
+
+    /// `code` as this alphabet compares it (lower-cased unless case-sensitive).
+    pub fn normalise(&self, code: &str) -> String {
+        if self.case_sensitive {
+            code.to_string()
+        } else {
+            code.to_lowercase()
+        }
     }
 
     /// The alphabet as model-card labels.
@@ -72,9 +96,10 @@ impl Alphabet {
         self.symbols[i]
     }
 
-    /// The class index of each character of `code` (lower-cased), checking its length.
+    /// The class index of each character of `code` (lower-cased unless case-sensitive),
+    /// checking its length.
     pub fn encode(&self, code: &str, length: usize) -> Result<Vec<u32>, CodeError> {
-        let code = code.to_lowercase();
+        let code = self.normalise(code);
         let found = code.chars().count();
         if found != length {
             return Err(CodeError::WrongLength { code, expected: length, found });
@@ -88,15 +113,15 @@ impl Alphabet {
     }
 }
 
-/// The code in a file name `<serial>-<CODE>.<ext>` (lower-cased): the part after the last `-`
-/// of the stem.
+/// The code in a file name `<serial>-<CODE>.<ext>`, case kept: the part after the last `-` of
+/// the stem.
 pub fn code_from_file_name(name: &str) -> Result<String, CodeError> {
     let stem = match name.rfind('.') {
         Some(dot) if dot > 0 => &name[..dot],
         _ => name,
     };
     match stem.rsplit_once('-') {
-        Some((serial, code)) if !serial.is_empty() && !code.is_empty() => Ok(code.to_lowercase()),
+        Some((serial, code)) if !serial.is_empty() && !code.is_empty() => Ok(code.to_string()),
         _ => Err(CodeError::NoCode),
     }
 }
@@ -104,7 +129,7 @@ pub fn code_from_file_name(name: &str) -> Result<String, CodeError> {
 /// A code read by a model, with the probability of each character.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ReadCode {
-    /// The code, lower-case.
+    /// The code (lower-case unless the alphabet is case-sensitive).
     pub code: String,
     /// Softmax probability of each chosen character.
     pub confidence: Vec<f32>,
@@ -128,8 +153,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn codes_come_from_file_names_case_insensitively() {
-        assert_eq!(code_from_file_name("0001-8CA6.png").unwrap(), "8ca6");
+    fn codes_come_from_file_names() {
+        assert_eq!(code_from_file_name("0001-8CA6.png").unwrap(), "8CA6");
         assert_eq!(code_from_file_name("run-7-ab12.jpg").unwrap(), "ab12");
         assert_eq!(code_from_file_name("17-x9y.png").unwrap(), "x9y");
         assert_eq!(code_from_file_name("noserial.png"), Err(CodeError::NoCode));
@@ -152,6 +177,19 @@ mod tests {
         let a = Alphabet::new("AaBb 12");
         assert_eq!(a.as_string(), "ab12");
         assert_eq!(Alphabet::from_labels(&a.labels()), a);
+        assert!(!a.is_case_sensitive());
+    }
+
+    #[test]
+    fn case_sensitive_alphabets_keep_case_and_survive_the_card() {
+        let a = Alphabet::with_case("aAbB1", true);
+        assert_eq!(a.as_string(), "aAbB1");
+        assert_eq!(a.encode("Ab1a", 4).unwrap(), vec![1, 2, 4, 0]);
+        assert!(matches!(a.encode("C111", 4), Err(CodeError::OutsideAlphabet { symbol: 'C', .. })));
+        assert_eq!(Alphabet::from_labels(&a.labels()), a);
+        assert!(Alphabet::from_labels(&a.labels()).is_case_sensitive());
+        // Lower-case-only labels read back case-insensitive, as older models expect.
+        assert!(!Alphabet::from_labels(&Alphabet::with_case("ab1", true).labels()).is_case_sensitive());
     }
 
     #[test]

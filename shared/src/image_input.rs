@@ -43,12 +43,25 @@ pub fn decode_rgb(bytes: &[u8]) -> Result<RgbImage> {
     limits.max_image_height = Some(MAX_SIDE);
     limits.max_alloc = Some(MAX_DECODED_BYTES);
     let mut decoder = reader()?;
+    if decoder.format() == Some(image::ImageFormat::Jpeg) && !jpeg_is_complete(bytes) {
+        // The JPEG decoder fills a cut-off scan with grey and reports success.
+        return Err(Error::Image("the JPEG is truncated: its data ends before the end-of-image marker".into()));
+    }
     decoder.limits(limits);
     match decoder.decode() {
         Ok(img) => Ok(img.to_rgb8()),
         Err(image::ImageError::Limits(_)) => Err(too_large()),
         Err(e) => Err(Error::Image(e.to_string())),
     }
+}
+
+/// Whether a JPEG's bytes hold an end-of-image marker (FF D9) after its last scan begins
+/// (FF DA). Inside a scan an FF byte is always followed by 00 or a restart marker, so the pair
+/// only appears once the image data is complete; the last scan, not the first, because an
+/// EXIF thumbnail before the image has scans and an end marker of its own.
+fn jpeg_is_complete(bytes: &[u8]) -> bool {
+    let Some(scan) = bytes.windows(2).rposition(|w| w == [0xFF, 0xDA]) else { return false };
+    bytes[scan..].windows(2).any(|w| w == [0xFF, 0xD9])
 }
 
 /// Resizes to the model's input size with [`RESIZE_FILTER`]; a no-op when already that size.
@@ -135,6 +148,24 @@ mod tests {
         let img = RgbImage::from_pixel(64, 64, image::Rgb([1, 2, 3]));
         let bytes = encode(DynamicImage::ImageRgb8(img), ImageFormat::Png);
         assert!(matches!(decode_rgb(&bytes[..bytes.len() / 2]), Err(Error::Image(_))));
+    }
+
+    #[test]
+    fn a_jpeg_cut_short_is_an_error_not_a_grey_image() {
+        // Noise, so that the scan is long and a cut lands inside it.
+        let img = RgbImage::from_fn(96, 64, |x, y| image::Rgb([(x * 37 % 251) as u8, (y * 91 % 247) as u8, ((x * y) % 239) as u8]));
+        let bytes = encode(DynamicImage::ImageRgb8(img), ImageFormat::Jpeg);
+        assert!(decode_rgb(&bytes).is_ok());
+        for cut in [bytes.len() / 2, bytes.len() - 2] {
+            match decode_rgb(&bytes[..cut]) {
+                Err(Error::Image(m)) => assert!(m.contains("truncated"), "{m}"),
+                other => panic!("a JPEG cut at {cut} of {} bytes decoded: {other:?}", bytes.len()),
+            }
+        }
+        // Bytes after the end marker (some cameras append data) are fine.
+        let mut padded = bytes.clone();
+        padded.extend_from_slice(&[0u8; 16]);
+        assert!(decode_rgb(&padded).is_ok());
     }
 
     #[test]

@@ -108,6 +108,17 @@ pub struct GenerateCaptchaArgs {
     /// Noise curves per image.
     #[arg(long, default_value_t = 1)]
     pub curves: usize,
+    /// Light ground with dark glyphs (the tutorial's), or dark ground with light glyphs.
+    #[arg(long, value_enum, default_value_t = crate::captcha::style::Ground::Light)]
+    pub ground: crate::captcha::style::Ground,
+    /// Fonts to draw glyphs in, comma-separated: sans, serif, mono, caladea [default: all four].
+    #[arg(long, value_delimiter = ',', value_parser = parse_font)]
+    pub fonts: Vec<usize>,
+}
+
+/// A bundled font's index from its name.
+fn parse_font(s: &str) -> Result<usize, String> {
+    crate::captcha::fonts::NAMES.iter().position(|n| *n == s).ok_or_else(|| format!("'{s}' is not one of {}", crate::captcha::fonts::NAMES.join(", ")))
 }
 
 /// `prepare` per task.
@@ -590,21 +601,40 @@ pub struct TrainCaptchaArgs {
     /// Folder of `<serial>-<CODE>.<ext>` captcha images (the code, case-insensitive, is the label).
     #[arg(long)]
     pub data: PathBuf,
-    /// ResNet-18 base channel count (64 in the paper).
-    #[arg(long, default_value_t = 64)]
-    pub width: usize,
-    /// Input size WxH that images are resized to (the tutorial's: 56x24).
-    #[arg(long, default_value = "56x24")]
-    pub input: InputSize,
+    /// ResNet-18 base channel count (64 in the paper) [default: 8].
+    #[arg(long)]
+    pub width: Option<usize>,
+    /// Input size WxH that images are resized to [default: the data's most common image size
+    /// scaled to 32 pixels high, aspect kept; the tutorial's is 56x24].
+    #[arg(long)]
+    pub input: Option<InputSize>,
     /// Characters per code (default: the most common length in the data).
     #[arg(long)]
     pub length: Option<usize>,
     /// The symbols codes are made of (default: those the data uses).
     #[arg(long)]
     pub alphabet: Option<String>,
+    /// Tell upper and lower case apart (`A` and `a` become two symbols); codes are
+    /// case-insensitive otherwise, as the tutorial's.
+    #[arg(long)]
+    pub case_sensitive: bool,
+    /// Training recipe [default: captcha, the measured one: Adam warmed up and decayed, the
+    /// captcha distortion; tutorial: Adam at 1e-3, constant, no augmentation].
+    #[arg(long, value_enum, default_value_t = CaptchaRecipe::Captcha)]
+    pub recipe: CaptchaRecipe,
     /// Shared training options.
     #[command(flatten)]
     pub train: TrainOptions,
+}
+
+/// `train captcha --recipe`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CaptchaRecipe {
+    /// Adam warmed up and decayed linearly, captcha distortion (shifts, rotations, scales,
+    /// colours), a fixed number of epochs with the best kept.
+    Captcha,
+    /// The tutorial's: Adam at 1e-3, constant, no augmentation, early stopping.
+    Tutorial,
 }
 
 /// `ocellus eval captcha`.

@@ -5,6 +5,9 @@ use std::sync::OnceLock;
 
 use ab_glyph::FontRef;
 
+/// The fonts' names as `captcha generate --fonts` spells them, in `fonts()` order.
+pub const NAMES: [&str; 4] = ["sans", "serif", "mono", "caladea"];
+
 static FILES: [&[u8]; 4] = [
     include_bytes!("../../../static/fonts/captcha/LiberationSans-Bold.ttf"),
     include_bytes!("../../../static/fonts/captcha/LiberationSerif-Bold.ttf"),

@@ -14,7 +14,7 @@ use rayon::prelude::*;
 
 use super::fonts::fonts;
 use super::glyph;
-use super::style::Style;
+use super::style::{Ground, Style};
 
 /// What a generation run did.
 #[derive(Debug, Clone)]
@@ -51,11 +51,27 @@ fn dark(rng: &mut impl Rng) -> Rgb<u8> {
     Rgb([rng.random_range(0..140), rng.random_range(0..140), rng.random_range(0..140)])
 }
 
+/// A ground colour of `style`'s ground.
+fn ground_colour(style: &Style, rng: &mut impl Rng) -> [f32; 3] {
+    match style.ground {
+        Ground::Light => light(rng),
+        Ground::Dark => light(rng).map(|v| 255.0 - v),
+    }
+}
+
+/// An ink colour (glyphs and noise) that stands out from `style`'s ground.
+fn ink(style: &Style, rng: &mut impl Rng) -> Rgb<u8> {
+    match style.ground {
+        Ground::Light => dark(rng),
+        Ground::Dark => Rgb(dark(rng).0.map(|v| 255 - v)),
+    }
+}
+
 /// Draws `code` (as it should appear, case included) in `style`.
 pub fn render(code: &str, style: &Style, rng: &mut impl Rng) -> RgbImage {
     let (w, h) = (style.width, style.height);
     // Background: a diagonal blend of two light colours.
-    let (a, b) = (light(rng), light(rng));
+    let (a, b) = (ground_colour(style, rng), ground_colour(style, rng));
     let mut img = RgbImage::from_fn(w, h, |x, y| {
         let t = (x as f32 / w as f32 + y as f32 / h as f32) / 2.0;
         Rgb([0, 1, 2].map(|k| (a[k] + (b[k] - a[k]) * t) as u8))
@@ -64,26 +80,29 @@ pub fn render(code: &str, style: &Style, rng: &mut impl Rng) -> RgbImage {
     for _ in 0..style.curves {
         let p = |rng: &mut dyn rand::RngCore| (rng.random_range(0.0..wf), rng.random_range(0.0..hf));
         let (p0, p1, p2, p3) = (p(rng), p(rng), p(rng), p(rng));
-        draw_cubic_bezier_curve_mut(&mut img, (0.0, p0.1), (wf, p3.1), p1, p2, dark(rng));
+        draw_cubic_bezier_curve_mut(&mut img, (0.0, p0.1), (wf, p3.1), p1, p2, ink(style, rng));
     }
     // Glyphs, evenly spaced with jitter, each in its own font, size, angle and colour.
     let n = code.chars().count().max(1) as f32;
     let step = wf / (n + 0.6);
     for (i, c) in code.chars().enumerate() {
-        let font = &fonts()[rng.random_range(0..fonts().len())];
+        let font = match style.fonts.len() {
+            0 => &fonts()[rng.random_range(0..fonts().len())],
+            n => &fonts()[style.fonts[rng.random_range(0..n)] % fonts().len()],
+        };
         let size = hf * rng.random_range(0.62..0.86);
         let angle = rng.random_range(-0.5f32..0.5);
         let cx = step * (i as f32 + 0.8) + rng.random_range(-step * 0.12..step * 0.12);
         let cy = hf / 2.0 + rng.random_range(-hf * 0.1..hf * 0.1);
-        glyph::draw(&mut img, font, c, size, angle, (cx, cy), dark(rng));
+        glyph::draw(&mut img, font, c, size, angle, (cx, cy), ink(style, rng));
     }
     for _ in 0..style.lines {
         let start = (rng.random_range(0.0..wf * 0.3), rng.random_range(0.0..hf));
         let end = (rng.random_range(wf * 0.7..wf), rng.random_range(0.0..hf));
-        draw_line_segment_mut(&mut img, start, end, dark(rng));
+        draw_line_segment_mut(&mut img, start, end, ink(style, rng));
     }
     let img = wave(&img, rng.random_range(1.0..2.5), rng.random_range(hf * 0.8..hf * 2.0), rng.random_range(0.0..6.3));
-    speckle(img, rng)
+    speckle(img, style, rng)
 }
 
 /// Shifts each row sideways along a sine wave (the tutorial's warped glyphs).
@@ -99,12 +118,12 @@ fn wave(img: &RgbImage, amplitude: f32, period: f32, phase: f32) -> RgbImage {
     })
 }
 
-/// Sprinkles dark dots over about 1% of the pixels.
-fn speckle(mut img: RgbImage, rng: &mut impl Rng) -> RgbImage {
+/// Sprinkles ink dots over about 1% of the pixels.
+fn speckle(mut img: RgbImage, style: &Style, rng: &mut impl Rng) -> RgbImage {
     let (w, h) = img.dimensions();
     for _ in 0..(w * h / 100) {
         let (x, y) = (rng.random_range(0..w), rng.random_range(0..h));
-        img.put_pixel(x, y, dark(rng));
+        img.put_pixel(x, y, ink(style, rng));
     }
     img
 }
@@ -175,5 +194,10 @@ mod tests {
         let (_, with) = nth(&style, 3, 0);
         let dark = with.pixels().filter(|p| p.0.iter().map(|&v| v as u32).sum::<u32>() < 300).count();
         assert!(dark > 200, "only {dark} dark pixels");
+        // On a dark ground the glyphs are light.
+        let (_, night) = nth(&Style { ground: Ground::Dark, fonts: vec![2], ..style }, 3, 0);
+        let light = night.pixels().filter(|p| p.0.iter().map(|&v| v as u32).sum::<u32>() > 465).count();
+        let dark = night.pixels().filter(|p| p.0.iter().map(|&v| v as u32).sum::<u32>() < 300).count();
+        assert!(light > 200 && dark > light, "{light} light pixels, {dark} dark ones");
     }
 }

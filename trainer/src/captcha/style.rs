@@ -17,11 +17,33 @@ pub struct Style {
     pub lines: usize,
     /// Noise curves (cubic Béziers).
     pub curves: usize,
+    /// Dark glyphs on a light ground (the tutorial's), or light glyphs on a dark one.
+    pub ground: Ground,
+    /// Which bundled fonts glyphs are drawn in (indices into `fonts()`; empty: all of them).
+    pub fonts: Vec<usize>,
+}
+
+/// The captcha's ground colour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Ground {
+    /// Light ground, dark glyphs and noise.
+    Light,
+    /// Dark ground, light glyphs and noise.
+    Dark,
 }
 
 impl Default for Style {
     /// The tutorial's captchas: 120x50, 4 characters of 0-9 a-z, two lines, one curve.
     fn default() -> Self {
-        Style { width: 120, height: 50, length: DEFAULT_LENGTH, alphabet: Alphabet::new(DEFAULT_ALPHABET), lines: 2, curves: 1 }
+        Style {
+            width: 120,
+            height: 50,
+            length: DEFAULT_LENGTH,
+            alphabet: Alphabet::new(DEFAULT_ALPHABET),
+            lines: 2,
+            curves: 1,
+            ground: Ground::Light,
+            fonts: Vec::new(),
+        }
     }
 }

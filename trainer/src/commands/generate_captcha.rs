@@ -20,7 +20,16 @@ pub fn run(args: GenerateCaptchaArgs) -> Result<()> {
     if c_is_unsafe_in_file_names(&alphabet) {
         bail!("--alphabet may not contain '/', '\\', '.' or '-': codes are part of the file names");
     }
-    let style = Style { width: args.size.width, height: args.size.height, length: args.length, alphabet, lines: args.lines, curves: args.curves };
+    let style = Style {
+        width: args.size.width,
+        height: args.size.height,
+        length: args.length,
+        alphabet,
+        lines: args.lines,
+        curves: args.curves,
+        ground: args.ground,
+        fonts: args.fonts.clone(),
+    };
     let run = generate(&args.out, args.count, args.seed, &style)?;
     println!(
         "wrote {} captchas to {} in {:.2} s ({:.0} images/s)",

@@ -21,7 +21,7 @@ pub fn run(args: TestCaptchaArgs) -> Result<()> {
     let model = load_model(&args.model, &Task::Captcha { length: 0 }, &device)?;
     let Task::Captcha { length } = model.card.task else { unreachable!("load_model checks the task") };
     let alphabet = Alphabet::from_labels(&model.card.labels);
-    let (catalog, _) = scan(&args.data, Some(length), Some(&alphabet))?;
+    let (catalog, _) = scan(&args.data, Some(length), Some(&alphabet), alphabet.is_case_sensitive())?;
     let choice = args.split.resolve(model.card.training.as_ref(), &args.data);
     println!("measuring on {}", if choice == SplitChoice::Test { "the held-out test split" } else { "every captcha" });
     let facts = model.card.training.clone().unwrap_or_default();

@@ -3,28 +3,80 @@
 
 use anyhow::Result;
 use ocellus::captcha_code::Alphabet;
-use ocellus::{Arch, ModelCard, Task};
+use ocellus::{Arch, InputSize, ModelCard, Task};
 
 use super::prepare_classify::prepare_catalog;
 use super::train_run::{train_and_record, MetricKeys};
-use crate::training::Recipe;
-use crate::cli::{TrainCaptchaArgs, TrainOptions};
+use crate::cli::{CaptchaRecipe, Toggle, TrainCaptchaArgs, TrainOptions};
 use crate::dataset::augment::Augment;
-use crate::dataset::captcha_layout::scan;
+use crate::dataset::captcha_layout::{scan, typical_size};
+use crate::training::Recipe;
 use crate::training::{CodeReading, ImageLesson};
+
+/// ResNet-18's first-stage channels unless `--width` says otherwise.
+pub const DEFAULT_WIDTH: usize = 8;
+/// The input height images are scaled to unless `--input` says otherwise (aspect kept).
+pub const DEFAULT_HEIGHT: u32 = 32;
+/// Training images seen over a default run (epochs = this / training images, 10 to 100).
+pub const DEFAULT_IMAGES_SEEN: usize = 800_000;
 
 /// Runs the command.
 pub fn run(args: TrainCaptchaArgs) -> Result<()> {
     let opts = &TrainOptions { batch_size: Some(args.train.batch_size_or(100)?), ..args.train.clone() };
     let device = crate::device::open(&opts.device)?;
-    let alphabet = args.alphabet.as_deref().map(Alphabet::new);
-    let (catalog, shape) = scan(&args.data, args.length, alphabet.as_ref())?;
-    println!("codes: {} characters from {} symbols ({})", shape.length, shape.alphabet.len(), shape.alphabet.as_string());
-    let prepared = prepare_catalog(catalog, &args.data, args.input, opts.seed, opts.limit)?;
-    let card = ModelCard::new(Task::Captcha { length: shape.length }, Arch::ResNet18 { width: args.width }, args.input, shape.alphabet.labels());
+    let alphabet = args.alphabet.as_deref().map(|a| Alphabet::with_case(a, args.case_sensitive));
+    let (catalog, shape) = scan(&args.data, args.length, alphabet.as_ref(), args.case_sensitive)?;
+    println!(
+        "codes: {} characters from {} symbols ({}){}",
+        shape.length,
+        shape.alphabet.len(),
+        shape.alphabet.as_string(),
+        if shape.alphabet.is_case_sensitive() { ", case-sensitive" } else { "" }
+    );
+    let input = match args.input {
+        Some(size) => size,
+        None => {
+            let found = typical_size(&catalog)?;
+            let input = scaled_input(found);
+            println!("input: {input} (the data's images are mostly {found}: scaled to {DEFAULT_HEIGHT} pixels high, aspect kept)");
+            input
+        }
+    };
+    let prepared = prepare_catalog(catalog, &args.data, input, opts.seed, opts.limit)?;
+    let width = args.width.unwrap_or(DEFAULT_WIDTH);
+    let card = ModelCard::new(Task::Captcha { length: shape.length }, Arch::ResNet18 { width }, input, shape.alphabet.labels());
     let objective = CodeReading { length: shape.length, symbols: shape.alphabet.len() };
     let keys = MetricKeys { val: "val_code", train: "train_code", test: &["test_code", "test_char"], shown: &["code", "char"] };
-    let augment = (opts.augment_on()).then_some(Augment::CAPTCHA);
-    let lesson = ImageLesson { set: &prepared.set, objective: &objective, augment, views: Default::default() };
-    train_and_record(card, &lesson, &prepared.split, &args.data, &keys, &opts.recipe(Recipe::tutorial(100))?, &|_| Ok(()), opts, &device)
+    let base = match args.recipe {
+        CaptchaRecipe::Captcha => Recipe::captcha((DEFAULT_IMAGES_SEEN / prepared.split.train.len().max(1)).clamp(10, 100)),
+        CaptchaRecipe::Tutorial => Recipe::tutorial(100),
+    };
+    let mut recipe = opts.recipe(base)?;
+    match opts.augment {
+        Some(Toggle::On) => recipe.augment = Some(Augment::CAPTCHA),
+        Some(Toggle::Off) => recipe.augment = None,
+        None => {}
+    }
+    println!("recipe: {}", serde_json::to_string(&recipe)?);
+    let lesson = ImageLesson { set: &prepared.set, objective: &objective, augment: recipe.augment, views: Default::default() };
+    train_and_record(card, &lesson, &prepared.split, &args.data, &keys, &recipe, &|_| Ok(()), opts, &device)
+}
+
+/// The model input for images of `found` size: `DEFAULT_HEIGHT` high, the width keeping the
+/// aspect (a multiple of 4, at least 8 pixels so the network's strides fit).
+pub fn scaled_input(found: InputSize) -> InputSize {
+    let width = (found.width as f64 * DEFAULT_HEIGHT as f64 / found.height.max(1) as f64 / 4.0).round() as u32 * 4;
+    InputSize { width: width.max(8), height: DEFAULT_HEIGHT }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inputs_keep_the_aspect_at_32_pixels_high() {
+        assert_eq!(scaled_input(InputSize { width: 120, height: 50 }), InputSize { width: 76, height: 32 });
+        assert_eq!(scaled_input(InputSize { width: 160, height: 60 }), InputSize { width: 84, height: 32 });
+        assert_eq!(scaled_input(InputSize { width: 10, height: 200 }), InputSize { width: 8, height: 32 });
+    }
 }

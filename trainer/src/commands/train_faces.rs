@@ -85,7 +85,7 @@ pub fn run(args: TrainFacesArgs) -> Result<()> {
         test: &["test_label_accuracy", "test_face_recall", "test_background_recall"],
         shown: &["label accuracy", "face recall", "background recall"],
     };
-    let augment = flip.then_some(Augment { pad: 2, flip: true, reflect: false });
+    let augment = flip.then_some(Augment { pad: 2, flip: true, reflect: false, distort: false });
     let lesson = ImageLesson { set: &set, objective: &CropClassification, augment, views: Default::default() };
     train_and_record(card, &lesson, &crop_split, &csv, &keys, &opts.recipe(Recipe::tutorial(100))?, &|_| Ok(()), opts, &device)
 }

@@ -10,7 +10,7 @@ use ocellus::{weights, ModelCard, TrainedModel, TrainingFacts};
 
 use crate::cli::TrainOptions;
 use crate::dataset::split::Split;
-use crate::training::{evaluate_final, fit, FitOptions, Lesson, Recipe, RunFiles, Trainee};
+use crate::training::{evaluate_final, fit, FitOptions, Lesson, Recipe, RunFiles, RunLock, Trainee};
 
 /// How a task names its metrics in the model card.
 pub struct MetricKeys {
@@ -39,6 +39,7 @@ pub fn train_and_record(
     opts: &TrainOptions,
     device: &Device,
 ) -> Result<()> {
+    let _lock = RunLock::acquire(&opts.out)?;
     let augment = lesson.augment();
     let mut trainee = Trainee::new(card, device, opts.seed)?;
     setup(&trainee)?;

@@ -1,5 +1,5 @@
 //! Training-time augmentation on RGB8 pixels: the usual CIFAR recipe of a random crop
-//! from a zero-padded image and a random horizontal flip.
+//! from a zero-padded image and a random horizontal flip, and captchas' distortion.
 
 use ocellus::reflect_padding::reflect;
 use ocellus::InputSize;
@@ -17,20 +17,34 @@ pub struct Augment {
     /// instead of with black.
     #[serde(default)]
     pub reflect: bool,
+    /// Then a small random warp and colour change ([`super::distortion`]), for captchas.
+    #[serde(default)]
+    pub distort: bool,
 }
 
 impl Augment {
     /// The standard CIFAR-10 recipe: pad 4, random crop, random flip.
-    pub const CIFAR: Augment = Augment { pad: 4, flip: true, reflect: false };
+    pub const CIFAR: Augment = Augment { pad: 4, flip: true, reflect: false, distort: false };
 
     /// airbench's: shifts of up to 2 pixels with reflected borders, random flips.
-    pub const SHIFT_REFLECT: Augment = Augment { pad: 2, flip: true, reflect: true };
+    pub const SHIFT_REFLECT: Augment = Augment { pad: 2, flip: true, reflect: true, distort: false };
 
-    /// For captchas: shifts of up to 2 pixels, never a flip (it would change the text).
-    pub const CAPTCHA: Augment = Augment { pad: 2, flip: false, reflect: false };
+    /// For captchas: the distortion's own small shifts, rotations, scales and colour changes,
+    /// never a flip (it would change the text).
+    pub const CAPTCHA: Augment = Augment { pad: 0, flip: false, reflect: false, distort: true };
+
+    /// The first captcha recipe (shifts of up to 2 pixels, zero borders), as older runs
+    /// recorded it.
+    pub const CAPTCHA_SHIFT: Augment = Augment { pad: 2, flip: false, reflect: false, distort: false };
 
     /// Writes an augmented copy of `src` (H, W, C pixels of `size`) into `dst`.
     pub fn apply(&self, src: &[u8], size: InputSize, rng: &mut impl Rng, dst: &mut [u8]) {
+        if self.distort {
+            let mut shifted = vec![0; dst.len()];
+            Augment { distort: false, ..*self }.apply(src, size, rng, &mut shifted);
+            super::distortion::distort(&shifted, size, rng, dst);
+            return;
+        }
         let (w, h) = (size.width as i64, size.height as i64);
         let pad = self.pad as i64;
         let (dx, dy) = if pad > 0 {
@@ -70,7 +84,7 @@ mod tests {
         let src: Vec<u8> = (0..18).collect();
         let mut dst = vec![0; 18];
         let mut rng = rand::rngs::StdRng::seed_from_u64(0);
-        Augment { pad: 0, flip: false, reflect: false }.apply(&src, size, &mut rng, &mut dst);
+        Augment { pad: 0, flip: false, reflect: false, distort: false }.apply(&src, size, &mut rng, &mut dst);
         assert_eq!(src, dst);
     }
 
@@ -85,7 +99,7 @@ mod tests {
         let (mut same, mut flipped) = (0, 0);
         for _ in 0..40 {
             let mut dst = vec![0; 24];
-            Augment { pad: 0, flip: true, reflect: false }.apply(&src, size, &mut rng, &mut dst);
+            Augment { pad: 0, flip: true, reflect: false, distort: false }.apply(&src, size, &mut rng, &mut dst);
             if dst == src {
                 same += 1;
             } else {
@@ -103,7 +117,7 @@ mod tests {
         let mut rng = rand::rngs::StdRng::seed_from_u64(9);
         for _ in 0..20 {
             let mut dst = vec![0; 192];
-            Augment { pad: 2, flip: false, reflect: false }.apply(&src, size, &mut rng, &mut dst);
+            Augment { pad: 2, flip: false, reflect: false, distort: false }.apply(&src, size, &mut rng, &mut dst);
             let zero_px = dst.chunks(3).filter(|p| p == &[0, 0, 0]).count();
             assert!(zero_px <= 2 * 8 + 2 * 8, "at most 2 padded rows and 2 columns: {zero_px}");
             // Every kept pixel is some source pixel.

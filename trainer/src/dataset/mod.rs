@@ -5,6 +5,7 @@ pub mod augment;
 pub mod captcha_layout;
 pub mod catalog;
 pub mod cifar_binary;
+pub mod distortion;
 pub mod face_boxes;
 pub mod folder_layout;
 pub mod image_set;

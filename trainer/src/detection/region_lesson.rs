@@ -64,7 +64,7 @@ impl Lesson for RegionLesson<'_> {
     }
 
     fn augment(&self) -> Option<Augment> {
-        self.flip.then_some(Augment { pad: 0, flip: true, reflect: false })
+        self.flip.then_some(Augment { pad: 0, flip: true, reflect: false, distort: false })
     }
 
     fn batch(&self, network: &Network, indices: &[usize], train: bool, mut rng: Option<&mut StdRng>, device: &Device) -> Result<BatchOutcome> {

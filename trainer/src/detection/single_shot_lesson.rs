@@ -108,7 +108,7 @@ impl Lesson for SingleShotLesson<'_> {
 
     fn augment(&self) -> Option<Augment> {
         // Crops, flips and colour jitter are this lesson's own; the record says whether they ran.
-        self.augment.then_some(Augment { pad: 0, flip: true, reflect: false })
+        self.augment.then_some(Augment { pad: 0, flip: true, reflect: false, distort: false })
     }
 
     fn batch(&self, network: &Network, indices: &[usize], train: bool, rng: Option<&mut StdRng>, device: &Device) -> Result<BatchOutcome> {

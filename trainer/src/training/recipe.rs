@@ -19,6 +19,9 @@ pub enum RecipeName {
     Tutorial,
     /// Nesterov SGD, warm-up and decay, label smoothing, lookahead, flips and shifts.
     Fast,
+    /// The captcha reader's: Adam warmed up and decayed, the captcha distortion.
+    #[value(skip)]
+    Captcha,
 }
 
 /// Which optimiser, and its own setting.
@@ -139,6 +142,21 @@ impl Recipe {
         }
     }
 
+    /// The captcha reader's default, chosen on validation captchas: Adam warmed up over the
+    /// first tenth of the steps and decayed linearly, the captcha distortion, `epochs` epochs
+    /// with the best one kept.
+    pub fn captcha(epochs: usize) -> Recipe {
+        Recipe {
+            name: RecipeName::Captcha,
+            lr: 2e-3,
+            schedule: Schedule::WarmupLinear { warmup: 0.1, start: 0.1, end: 0.02 },
+            epochs,
+            patience: epochs,
+            augment: Some(Augment::CAPTCHA),
+            ..Recipe::tutorial(100)
+        }
+    }
+
     /// The recipe named `name` (or the one that trains `arch` best) for classification.
     pub fn for_classify(name: Option<RecipeName>, arch: Arch) -> Recipe {
         match name.unwrap_or(match arch {
@@ -146,7 +164,7 @@ impl Recipe {
             _ => RecipeName::Tutorial,
         }) {
             RecipeName::Tutorial => Recipe::tutorial(100),
-            RecipeName::Fast => Recipe::fast(arch),
+            RecipeName::Fast | RecipeName::Captcha => Recipe::fast(arch),
         }
     }
 }
