@@ -22,14 +22,25 @@ pub fn shared_data() -> Option<PathBuf> {
     dir.is_dir().then_some(dir)
 }
 
+/// Whether this run must have the real data (`OCELLUS_REQUIRE_DATA`, set by `cargo xtask test`
+/// in CI, where `../shared/data` is always laid beside the checkout): a test that would skip
+/// fails instead, so a missing or moved data folder cannot turn real-data tests into no-ops.
+fn data_required() -> bool {
+    std::env::var_os("OCELLUS_REQUIRE_DATA").is_some_and(|v| !v.is_empty() && v != "0")
+}
+
+/// Skips (prints why and gives `None`) or, when the data is required, fails.
+fn skip<T>(test: &str, why: &str) -> Option<T> {
+    assert!(!data_required(), "{test}: {why}, and OCELLUS_REQUIRE_DATA says the real data must be there");
+    eprintln!("skipping {test}: {why}");
+    None
+}
+
 /// The real CIFAR-10 folder, or `None` after printing why the test is skipped.
 pub fn cifar10_or_skip(test: &str) -> Option<PathBuf> {
     match shared_data().map(|d| d.join("cifar10")).filter(|d| d.is_dir()) {
         Some(d) => Some(d),
-        None => {
-            eprintln!("skipping {test}: no CIFAR-10 folder (set OCELLUS_DATA to the folder holding cifar10/)");
-            None
-        }
+        None => skip(test, "no CIFAR-10 folder (set OCELLUS_DATA to the folder holding cifar10/)"),
     }
 }
 
@@ -37,10 +48,7 @@ pub fn cifar10_or_skip(test: &str) -> Option<PathBuf> {
 pub fn faces_or_skip(test: &str) -> Option<PathBuf> {
     match shared_data().map(|d| d.join("faces")).filter(|d| d.join("bbox.csv").is_file()) {
         Some(d) => Some(d),
-        None => {
-            eprintln!("skipping {test}: no faces folder (set OCELLUS_DATA to the folder holding faces/)");
-            None
-        }
+        None => skip(test, "no faces folder (set OCELLUS_DATA to the folder holding faces/)"),
     }
 }
 

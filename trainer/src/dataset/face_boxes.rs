@@ -161,6 +161,7 @@ mod tests {
     #[test]
     fn the_shared_face_data_reads_whole() {
         let Some(faces) = std::env::var_os("OCELLUS_DATA").map(PathBuf::from).or_else(|| Some(PathBuf::from("../../shared/data"))).map(|d| d.join("faces")).filter(|d| d.is_dir()) else {
+            assert!(std::env::var_os("OCELLUS_REQUIRE_DATA").is_none_or(|v| v.is_empty() || v == "0"), "no ../shared/data/faces, and OCELLUS_REQUIRE_DATA says it must be there");
             eprintln!("skipping: no ../shared/data/faces");
             return;
         };
