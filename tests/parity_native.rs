@@ -36,7 +36,8 @@ fn the_bundle_is_reproducible() {
     let (a, b) = (safetensors::SafeTensors::deserialize(&a).unwrap(), safetensors::SafeTensors::deserialize(&b).unwrap());
     let mut names = a.names();
     names.sort();
-    assert!(names.iter().any(|n| n.starts_with("logits.0.")) && names.iter().any(|n| n.starts_with("model.0")));
+    // Whatever the manifest's order: some model's logits and some model's weights are there.
+    assert!(names.iter().any(|n| n.starts_with("logits.")) && names.iter().any(|n| n.starts_with("model.")));
     for name in names {
         let (x, y) = (a.tensor(name).unwrap(), b.tensor(name).unwrap());
         if name.starts_with("faces.") {
