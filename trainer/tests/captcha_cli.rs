@@ -33,7 +33,8 @@ fn generation_is_deterministic_named_and_checked() {
     for (name, bytes) in &fa {
         let code = ocellus::captcha_code::code_from_file_name(name).unwrap();
         assert_eq!(code.len(), 4, "{name}");
-        assert!(code.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit()), "{name}");
+        // Letters are drawn (and named) in random case; the symbols are the default alphabet's.
+        assert!(code.to_lowercase().chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit()), "{name}");
         let img = image::load_from_memory(bytes).unwrap();
         assert_eq!((img.width(), img.height()), (120, 50), "{name}");
     }
