@@ -169,8 +169,7 @@ fn the_single_shot_detector_learns_generated_faces_and_answers_any_photo() {
     let eval = ok(&["eval", "faces", "--model", out_s, "--draw", drawn.to_str().unwrap(), "--json", fresh.to_str().unwrap()]);
     let b: Vec<f64> = (0..4).map(|i| common::last_json(&eval)["faces"][0]["box"][i].as_f64().unwrap()).collect();
     let iou = iou_with_fresh_face(&b);
-    // Found means IoU >= 0.5, the rule AP@0.5 uses (runs under load gave 0.58-0.6+ here).
-    assert!(iou >= 0.5, "best face {b:?} misses (70,40)-(110,80): IoU {iou}\n{eval}");
+    assert!(iou > 0.6, "best face {b:?} misses (70,40)-(110,80): IoU {iou}\n{eval}");
 
     // test: AP at 0.5 and over 0.5:0.95 on the held-out photos (the default split for the
     // data the model was trained on).
