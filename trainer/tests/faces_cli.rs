@@ -151,7 +151,7 @@ fn the_single_shot_detector_learns_generated_faces_and_answers_any_photo() {
     let data = dir.path().to_str().unwrap();
     let out = dir.path().join("ss.safetensors");
     let out_s = out.to_str().unwrap();
-    let log = ok(&["train", "faces", "--arch", "single-shot", "--data", data, "--side", "160", "--crop", "96", "--batch-size", "8", "--lr", "0.003", "--cosine", "--augment", "on", "--epochs", "40", "--out", out_s]);
+    let log = ok(&["train", "faces", "--arch", "single-shot", "--data", data, "--side", "160", "--crop", "96", "--batch-size", "8", "--lr", "0.003", "--cosine", "--augment", "on", "--epochs", "60", "--out", out_s]);
     eprintln!("{log}");
     assert!(log.contains("photos: 32 train, 4 validation, 4 test") && log.contains("single-shot (width 1)"), "{log}");
     assert!(log.contains("threshold:"), "the threshold is chosen on the validation photos: {log}");
