@@ -33,10 +33,6 @@ impl Augment {
     /// never a flip (it would change the text).
     pub const CAPTCHA: Augment = Augment { pad: 0, flip: false, reflect: false, distort: true };
 
-    /// The first captcha recipe (shifts of up to 2 pixels, zero borders), as older runs
-    /// recorded it.
-    pub const CAPTCHA_SHIFT: Augment = Augment { pad: 2, flip: false, reflect: false, distort: false };
-
     /// Writes an augmented copy of `src` (H, W, C pixels of `size`) into `dst`.
     pub fn apply(&self, src: &[u8], size: InputSize, rng: &mut impl Rng, dst: &mut [u8]) {
         if self.distort {

@@ -13,6 +13,8 @@ pub struct RunFiles {
     pub history: PathBuf,
     /// Accuracy-per-epoch plot (`NAME.accuracy.png`).
     pub plot: PathBuf,
+    /// The run's lock (`NAME.lock`, see [`super::RunLock`]).
+    pub lock: PathBuf,
 }
 
 impl RunFiles {
@@ -26,6 +28,7 @@ impl RunFiles {
             checkpoint: sibling("ckpt.safetensors"),
             history: sibling("history.csv"),
             plot: sibling("accuracy.png"),
+            lock: sibling("lock"),
         }
     }
 }
@@ -40,5 +43,6 @@ mod tests {
         assert_eq!(f.checkpoint, Path::new("runs/lenet.ckpt.safetensors"));
         assert_eq!(f.history, Path::new("runs/lenet.history.csv"));
         assert_eq!(f.plot, Path::new("runs/lenet.accuracy.png"));
+        assert_eq!(f.lock, Path::new("runs/lenet.lock"));
     }
 }

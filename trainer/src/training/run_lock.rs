@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use fs4::{FileExt, TryLockError};
 
+use super::RunFiles;
+
 /// The held lock; dropping it releases it.
 #[derive(Debug)]
 pub struct RunLock {
@@ -20,7 +22,7 @@ pub struct RunLock {
 impl RunLock {
     /// Locks the run writing `weights`, or says which run holds it.
     pub fn acquire(weights: &Path) -> Result<RunLock> {
-        let path = lock_path(weights);
+        let path = RunFiles::for_weights(weights).lock;
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).with_context(|| format!("cannot create folder {}", dir.display()))?;
         }
@@ -41,13 +43,6 @@ impl RunLock {
             Err(TryLockError::Error(e)) => Err(e).with_context(|| format!("cannot lock {}", path.display())),
         }
     }
-}
-
-/// `NAME.lock` beside `NAME.safetensors`.
-pub fn lock_path(weights: &Path) -> PathBuf {
-    let name = weights.file_name().and_then(|n| n.to_str()).unwrap_or("model");
-    let stem = name.strip_suffix(".safetensors").unwrap_or(name);
-    weights.with_file_name(format!("{stem}.lock"))
 }
 
 #[cfg(test)]
