@@ -54,7 +54,11 @@ impl Browser {
         ];
         let mut args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
         args.push(format!("--user-data-dir={}", profile.path().display()));
-        let caps = json!({ "goog:chromeOptions": { "binary": chrome_bin, "args": args } });
+        // Downloads land in the profile's folder, where a test can read them.
+        let downloads = profile.path().join("downloads");
+        std::fs::create_dir_all(&downloads).map_err(|e| e.to_string())?;
+        let prefs = json!({ "download.default_directory": downloads, "download.prompt_for_download": false });
+        let caps = json!({ "goog:chromeOptions": { "binary": chrome_bin, "args": args, "prefs": prefs } });
         let caps = caps.as_object().cloned().expect("an object");
         let url = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(20);
@@ -105,6 +109,22 @@ impl Browser {
         let path = dir.join(name);
         std::fs::write(&path, png).unwrap();
         path
+    }
+
+    /// Waits for the page to save a download named `name`, and returns its bytes.
+    pub async fn downloaded(&self, name: &str) -> Vec<u8> {
+        let path = self._profile.path().join("downloads").join(name);
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            // Chromium writes `NAME.crdownload` first and renames it when complete.
+            if let Ok(bytes) = std::fs::read(&path) {
+                if !bytes.is_empty() {
+                    return bytes;
+                }
+            }
+            assert!(Instant::now() < deadline, "the page never saved {name}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// Ends the session and chromedriver.

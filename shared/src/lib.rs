@@ -10,6 +10,7 @@ pub mod captcha_code;
 pub mod channel_bias;
 pub mod conv;
 pub mod error;
+pub mod example_images;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
 pub mod face_detection;

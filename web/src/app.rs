@@ -4,6 +4,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use ocellus::example_images::{ExampleImage, ExampleList};
 use ocellus::kernel_choice::Kernels;
 use ocellus::manifest::{Manifest, ManifestEntry};
 use wasm_bindgen::closure::Closure;
@@ -36,6 +37,10 @@ pub struct Page {
     pub manifest: Option<Manifest>,
     /// Why the manifest could not be read.
     pub manifest_error: Option<String>,
+    /// The example images, once read.
+    pub examples: ExampleList,
+    /// Why the example list could not be read.
+    pub examples_error: Option<String>,
     /// The Classify section.
     pub classify: Section,
     /// The Captcha section.
@@ -52,6 +57,8 @@ pub struct Page {
 pub enum Action {
     /// The manifest arrived (or failed).
     Manifest(Result<Manifest, String>),
+    /// The example list arrived (or failed).
+    Examples(Result<ExampleList, String>),
     /// A shipped model started downloading.
     Fetching { slot: Slot, name: String },
     /// Download progress.
@@ -171,6 +178,8 @@ impl Reducible for Page {
         match action {
             Action::Manifest(Ok(m)) => page.manifest = Some(m),
             Action::Manifest(Err(e)) => page.manifest_error = Some(e),
+            Action::Examples(Ok(list)) => page.examples = list,
+            Action::Examples(Err(e)) => page.examples_error = Some(e),
             Action::Fetching { slot, name } => {
                 if let Some(s) = page.section_mut(slot) {
                     s.status = ModelStatus::Fetching { name, progress: None };
@@ -245,6 +254,20 @@ fn load_shipped(page: UseReducerDispatcher<Page>, slot: Slot, entry: ManifestEnt
     });
 }
 
+/// Fetches an example image (from the cache when it is there) and gives it to the section.
+fn take_example(page: UseReducerDispatcher<Page>, slot: Slot, example: ExampleImage) {
+    spawn_local(async move {
+        match model_fetch::fetch_model(&example.url(), Some(example.bytes), |_| {}).await {
+            Ok((bytes, _)) => {
+                let mime = if example.file.ends_with(".png") { "image/png" } else { "image/jpeg" };
+                let url = browser::bytes_url(&bytes, mime);
+                page.dispatch(Action::Image { slot, image: GivenImage { name: example.file, url, bytes: Rc::new(bytes) } });
+            }
+            Err(e) => page.dispatch(Action::Unreadable { slot, message: format!("cannot load the example {}: {e}", example.file) }),
+        }
+    });
+}
+
 /// Handles a file the user gave to a section: a weights file becomes its model, anything else
 /// is taken as an image (the worker names what is wrong with it).
 fn take_file(page: UseReducerDispatcher<Page>, slot: Slot, file: File) {
@@ -271,7 +294,7 @@ fn start(page: UseReducerDispatcher<Page>, bench: bool) {
             Err(e) => return page.dispatch(Action::Manifest(Err(e))),
         };
         page.dispatch(Action::Manifest(Ok(manifest.clone())));
-        let urls: Vec<String> = manifest.models.iter().map(ManifestEntry::url).collect();
+        let mut urls: Vec<String> = manifest.models.iter().map(ManifestEntry::url).collect();
         if bench {
             let mut files = Vec::new();
             // Face models are timed through detection, not a batch-1 forward pass.
@@ -287,6 +310,15 @@ fn start(page: UseReducerDispatcher<Page>, bench: bool) {
                 if let Some(entry) = manifest.default_for(task) {
                     load_shipped(page.clone(), slot, entry.clone());
                 }
+            }
+        }
+        if !bench {
+            match browser::fetch_text("examples/examples.json").await.and_then(|t| ExampleList::parse(&t)) {
+                Ok(list) => {
+                    urls.extend(list.examples.iter().map(ExampleImage::url));
+                    page.dispatch(Action::Examples(Ok(list)));
+                }
+                Err(e) => page.dispatch(Action::Examples(Err(e))),
             }
         }
         model_fetch::prune(&urls).await;
@@ -309,6 +341,8 @@ pub fn app() -> Html {
             }),
             manifest: None,
             manifest_error: None,
+            examples: ExampleList::default(),
+            examples_error: None,
             classify: Section::new(Slot::Classify),
             captcha: Section::new(Slot::Captcha),
             faces: Section::new(Slot::Faces),
@@ -360,6 +394,12 @@ pub fn app() -> Html {
             }
         })
     };
+    let on_example = {
+        let dispatcher = page.dispatcher();
+        Callback::from(move |(slot, example): (Slot, ExampleImage)| take_example(dispatcher.clone(), slot, example))
+    };
+    let examples = |task: &str| -> Vec<ExampleImage> { page.examples.for_task(task).cloned().collect() };
+    let listing = page.manifest.is_none() && page.manifest_error.is_none();
     let shipped = |task: &str| -> Vec<ManifestEntry> {
         page.manifest.iter().flat_map(|m| m.models.iter()).filter(|m| m.task == task).cloned().collect()
     };
@@ -373,14 +413,17 @@ pub fn app() -> Html {
             if let Some(e) = &page.manifest_error {
                 <p class="error" role="alert">{ e }</p>
             }
+            if let Some(e) = &page.examples_error {
+                <p class="error" role="alert">{ e }</p>
+            }
             if let Some(run) = &page.bench {
                 <BenchView run={run.clone()} on_file={on_file.clone()} />
             } else {
-                <ClassifyView section={page.classify.clone()} shipped={shipped("classify")}
+                <ClassifyView section={page.classify.clone()} shipped={shipped("classify")} listing={listing} examples={examples("classify")} on_example={on_example.clone()}
                     on_file={on_file.clone()} on_pick_model={on_pick_model.clone()} />
-                <CaptchaView section={page.captcha.clone()} shipped={shipped("captcha")}
+                <CaptchaView section={page.captcha.clone()} shipped={shipped("captcha")} listing={listing} examples={examples("captcha")} on_example={on_example.clone()}
                     on_file={on_file.clone()} on_pick_model={on_pick_model.clone()} />
-                <FacesView section={page.faces.clone()} shipped={shipped("faces")}
+                <FacesView section={page.faces.clone()} shipped={shipped("faces")} listing={listing} examples={examples("faces")} on_example={on_example.clone()}
                     on_file={on_file.clone()} on_pick_model={on_pick_model.clone()} />
             }
         </main>

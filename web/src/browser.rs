@@ -54,3 +54,29 @@ pub fn query_has(flag: &str) -> bool {
     let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
     search.trim_start_matches('?').split('&').any(|part| part.split('=').next() == Some(flag))
 }
+
+/// A `blob:` URL showing `bytes` as a file of type `mime` (for an example image's preview).
+pub fn bytes_url(bytes: &[u8], mime: &str) -> Option<String> {
+    let parts = js_sys::Array::of1(&Uint8Array::from(bytes));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob = Blob::new_with_u8_array_sequence_and_options(&parts, &options).ok()?;
+    object_url(&blob)
+}
+
+/// Saves `href` (a `data:` or `blob:` URL made in the page) as a file named `file_name`,
+/// the way a download link does.
+pub fn download(href: &str, file_name: &str) -> Result<(), String> {
+    let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
+    let link: web_sys::HtmlAnchorElement = document.create_element("a").map_err(|e| js_error("download", e))?.unchecked_into();
+    link.set_href(href);
+    link.set_download(file_name);
+    link.click();
+    Ok(())
+}
+
+/// Puts `text` on the clipboard.
+pub async fn copy_text(text: &str) -> Result<(), String> {
+    let window = web_sys::window().ok_or("no window")?;
+    JsFuture::from(window.navigator().clipboard().write_text(text)).await.map(|_| ()).map_err(|e| js_error("the clipboard", e))
+}

@@ -38,6 +38,7 @@ fn test() -> Result<(), String> {
     let root = root();
     let chromedriver = toolchain::ensure_browser()?;
     let tools = build_web()?;
+    let axe = toolchain::ensure_axe(&root)?;
     let bundle = root.join("target/parity/bundle.safetensors");
     std::fs::create_dir_all(bundle.parent().unwrap()).map_err(|e| e.to_string())?;
     let bundle_arg = bundle.to_str().ok_or("the repository path is not UTF-8")?;
@@ -50,6 +51,7 @@ fn test() -> Result<(), String> {
     let tests = Cmd::new("cargo", &["test", "--workspace"])
         .env("OCELLUS_SITE", site())
         .env("OCELLUS_REQUIRE_BROWSER", "1")
+        .env("OCELLUS_AXE", &axe)
         .env("CHROMEDRIVER", &chromedriver);
     // CI always lays ../shared/data beside the checkout: there, a real-data test that would
     // skip fails instead.

@@ -12,6 +12,8 @@ const TRUNK: &str = "0.21.14";
 pub const WASM_BINDGEN: &str = "0.2.130";
 /// Debian's binaryen is too old to read current rustc output; npm's 132 works.
 const BINARYEN: &str = "132";
+/// The accessibility engine of the page tests.
+const AXE: &str = "4.10.3";
 
 /// The folder (ignored by git) where npm-installed tools live.
 pub fn tools_dir(root: &Path) -> PathBuf {
@@ -49,6 +51,19 @@ pub fn ensure_web_tools(root: &Path) -> Result<PathBuf, String> {
         run("npm", &["install", "--no-audit", "--no-fund", "--prefix", prefix, &format!("binaryen@{BINARYEN}")])?;
     }
     Ok(bin)
+}
+
+/// axe-core, the accessibility engine the browser tests inject into the page (npm);
+/// returns the path of its `axe.min.js`.
+pub fn ensure_axe(root: &Path) -> Result<PathBuf, String> {
+    let tools = tools_dir(root);
+    let script = tools.join("node_modules/axe-core/axe.min.js");
+    if !script.is_file() {
+        std::fs::create_dir_all(&tools).map_err(|e| format!("cannot create {}: {e}", tools.display()))?;
+        let prefix = tools.to_str().ok_or("tools path is not UTF-8")?;
+        run("npm", &["install", "--no-audit", "--no-fund", "--prefix", prefix, &format!("axe-core@{AXE}")])?;
+    }
+    Ok(script)
 }
 
 /// Debian's Chromium and chromedriver, for the browser tests; returns chromedriver's path.

@@ -3,6 +3,7 @@
 use yew::prelude::*;
 
 use crate::components::classify_view::{pending, Props};
+use crate::components::copy_button::CopyButton;
 use crate::components::task_panel::TaskPanel;
 use crate::protocol::Slot;
 use crate::section::Answer;
@@ -13,17 +14,11 @@ pub fn captcha_view(props: &Props) -> Html {
     let s = &props.section;
     let answer = match &s.answer {
         Answer::Code { read, ms, .. } => {
-            let code = read.code.clone();
-            let copy = Callback::from(move |_: MouseEvent| {
-                if let Some(w) = web_sys::window() {
-                    let _ = w.navigator().clipboard().write_text(&code);
-                }
-            });
             html! {
                 <>
                     <p class="code-line">
                         <output class="code" aria-label="code read">{ &read.code }</output>
-                        <button type="button" class="copy" onclick={copy}>{ "Copy" }</button>
+                        <CopyButton text={read.code.clone()} />
                     </p>
                     <ol class="confidence" aria-label="confidence per character">
                         { for read.code.chars().zip(&read.confidence).map(|(c, p)| html! {
@@ -38,7 +33,7 @@ pub fn captcha_view(props: &Props) -> Html {
     };
     html! {
         <TaskPanel id="captcha" title="Read a captcha" prompt="Drop a captcha image (or a captcha model) here, click to choose, or paste"
-            slot={Slot::Captcha} section={s.clone()} shipped={props.shipped.clone()}
+            slot={Slot::Captcha} section={s.clone()} shipped={props.shipped.clone()} listing={props.listing} examples={props.examples.clone()} on_example={props.on_example.clone()}
             on_file={props.on_file.clone()} on_pick_model={props.on_pick_model.clone()}>
             { answer }
         </TaskPanel>

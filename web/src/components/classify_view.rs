@@ -1,9 +1,11 @@
 //! The Classify section: the top labels as bars.
 
+use ocellus::example_images::ExampleImage;
 use ocellus::manifest::ManifestEntry;
 use web_sys::File;
 use yew::prelude::*;
 
+use crate::components::copy_button::CopyButton;
 use crate::components::prediction_bars::PredictionBars;
 use crate::components::task_panel::TaskPanel;
 use crate::protocol::Slot;
@@ -16,6 +18,12 @@ pub struct Props {
     pub section: Section,
     /// The shipped models for the task.
     pub shipped: Vec<ManifestEntry>,
+    /// Whether the list of shipped models is still on its way.
+    pub listing: bool,
+    /// The example images the section offers.
+    pub examples: Vec<ExampleImage>,
+    /// An example picked.
+    pub on_example: Callback<(Slot, ExampleImage)>,
     /// A file given to the section.
     pub on_file: Callback<(Slot, File)>,
     /// A shipped model picked (by file name).
@@ -33,6 +41,11 @@ pub fn pending(answer: &Answer, has_model: bool) -> Html {
     }
 }
 
+/// The top labels as text, one `label: 12.34%` line each (as `eval classify` prints them).
+pub fn top_as_text(top: &[ocellus::prediction::Prediction]) -> String {
+    top.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
+}
+
 /// The Classify section.
 #[function_component(ClassifyView)]
 pub fn classify_view(props: &Props) -> Html {
@@ -41,14 +54,15 @@ pub fn classify_view(props: &Props) -> Html {
         Answer::Labels { top, ms, .. } => html! {
             <>
                 <PredictionBars predictions={top.clone()} />
-                <p class="timing">{ format!("{ms:.1} ms in this browser (decode, resize, model)") }</p>
+                <p class="timing">{ format!("{ms:.1} ms in this browser (decode, resize, model)") }
+                    { " " }<CopyButton text={top_as_text(top)} label={format!("Copy the top {}", top.len())} /></p>
             </>
         },
         other => pending(other, s.model.is_some()),
     };
     html! {
         <TaskPanel id="classify" title="Classify an image" prompt="Drop an image (or a model file) here, click to choose, or paste"
-            slot={Slot::Classify} section={s.clone()} shipped={props.shipped.clone()}
+            slot={Slot::Classify} section={s.clone()} shipped={props.shipped.clone()} listing={props.listing} examples={props.examples.clone()} on_example={props.on_example.clone()}
             on_file={props.on_file.clone()} on_pick_model={props.on_pick_model.clone()}>
             { answer }
         </TaskPanel>

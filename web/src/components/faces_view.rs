@@ -7,6 +7,7 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use crate::components::classify_view::{pending, Props};
+use crate::components::faces_export::FacesExport;
 use crate::components::task_panel::TaskPanel;
 use crate::protocol::Slot;
 use crate::section::Answer;
@@ -84,6 +85,8 @@ pub fn faces_view(props: &Props) -> Html {
                         <output>{ format!("{:.4}", threshold) }</output>
                     </label>
                     <p class="faces-count" role="status">{ faces_summary(faces.len(), candidates, threshold) }</p>
+                    <FacesExport photo={image.name.clone()} url={image.url.clone().unwrap_or_default()} size={*size}
+                        faces={faces.clone()} threshold={threshold} model={s.model.as_ref().map(|m| m.name.clone()).unwrap_or_default()} />
                     <p class="timing" data-proposals-ms={format!("{proposals_ms:.0}")} data-model-ms={format!("{model_ms:.0}")}>
                         { if one_pass { format!("{model_ms:.0} ms in this browser (one pass over the photo, no region proposals)") }
                           else { format!("{proposals_ms:.0} ms region proposals + {model_ms:.0} ms model in this browser") } }
@@ -95,7 +98,7 @@ pub fn faces_view(props: &Props) -> Html {
     };
     html! {
         <TaskPanel id="faces" title="Find faces" prompt="Drop a photo (or a face model) here, click to choose, or paste"
-            slot={Slot::Faces} section={s.clone()} shipped={props.shipped.clone()} preview={!matches!(s.answer, Answer::Faces { .. })}
+            slot={Slot::Faces} section={s.clone()} shipped={props.shipped.clone()} listing={props.listing} examples={props.examples.clone()} on_example={props.on_example.clone()} preview={!matches!(s.answer, Answer::Faces { .. })}
             on_file={props.on_file.clone()} on_pick_model={props.on_pick_model.clone()}>
             { answer }
         </TaskPanel>
