@@ -6,6 +6,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::boxes::offsets::OffsetScale;
+
 /// Version of the card's layout; bumped when a reader of an older layout would misread it.
 pub const CARD_FORMAT: u32 = 1;
 
@@ -170,12 +172,15 @@ pub struct ModelCard {
     /// The views a classifier's answer is averaged over (test-time augmentation).
     #[serde(default)]
     pub views: crate::test_views::TestViews,
+    /// Fast-RCNN: how its offset head's outputs scale into offsets (absent: the tutorial's).
+    #[serde(default, skip_serializing_if = "OffsetScale::is_tutorial")]
+    pub offset_scale: OffsetScale,
 }
 
 impl ModelCard {
     /// A card for a freshly built model, without training facts.
     pub fn new(task: Task, arch: Arch, input: InputSize, labels: Vec<String>) -> Self {
-        ModelCard { format: CARD_FORMAT, task, arch, input, labels, training: None, views: Default::default() }
+        ModelCard { format: CARD_FORMAT, task, arch, input, labels, training: None, views: Default::default(), offset_scale: OffsetScale::TUTORIAL }
     }
 
     /// Number of outputs the network's last layer has.

@@ -314,6 +314,15 @@ pub enum DetectorName {
     SingleShot,
 }
 
+/// Fast-RCNN's offset targets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OffsetTargets {
+    /// Raw offsets and their mean squared error (the tutorial's).
+    Tutorial,
+    /// Offsets divided by (0.1, 0.1, 0.2, 0.2) and smooth L1 (Faster R-CNN's).
+    Scaled,
+}
+
 /// Where face data is: `--data DIR` with `bbox.csv` and `images/`, or `--csv` / `--images`.
 #[derive(Debug, Args, Clone)]
 pub struct FaceDataArgs {
@@ -367,6 +376,9 @@ pub struct TrainFacesArgs {
     /// 32x32; single-shot 320].
     #[arg(long)]
     pub crop: Option<InputSize>,
+    /// Fast-RCNN's offset targets.
+    #[arg(long, value_enum, default_value_t = OffsetTargets::Scaled)]
+    pub offsets: OffsetTargets,
     /// The prepared-regions cache [default: next to --out, NAME.regions.jsonl].
     #[arg(long)]
     pub cache: Option<PathBuf>,

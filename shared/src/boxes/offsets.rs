@@ -55,6 +55,33 @@ impl BoxOffsets {
     }
 }
 
+/// How the offset head's outputs are scaled into offsets: the head predicts `offset / scale`
+/// for each of dx, dy, dw, dh. The tutorial regresses raw offsets (all ones); Faster R-CNN
+/// divides by (0.1, 0.1, 0.2, 0.2), so that the typical target is about one unit and the box
+/// loss is not drowned by the label loss.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct OffsetScale(pub [f32; 4]);
+
+impl OffsetScale {
+    /// The tutorial's raw offsets.
+    pub const TUTORIAL: OffsetScale = OffsetScale([1.0; 4]);
+    /// Faster R-CNN's scaling (its "box coder weights" 10, 10, 5, 5).
+    pub const FASTER_RCNN: OffsetScale = OffsetScale([0.1, 0.1, 0.2, 0.2]);
+
+    /// Whether this is the tutorial's (unscaled) regression.
+    pub fn is_tutorial(&self) -> bool {
+        *self == Self::TUTORIAL
+    }
+}
+
+impl Default for OffsetScale {
+    /// The tutorial's, so that cards written before scaling existed read as they were trained.
+    fn default() -> Self {
+        Self::TUTORIAL
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,6 +103,13 @@ mod tests {
         assert_eq!((o.dx, o.dy), (0.1, -0.1));
         assert!((o.dw - 2f32.ln()).abs() < 1e-6 && (o.dh - 0.5f32.ln()).abs() < 1e-6);
         assert!(BoxOffsets::encode(&p, &BoxXyxy::from_xywh(1.0, 1.0, 0.0, 3.0)).is_none());
+    }
+
+    #[test]
+    fn cards_without_a_scale_read_as_the_tutorials() {
+        assert_eq!(OffsetScale::default(), OffsetScale::TUTORIAL);
+        assert!(OffsetScale::TUTORIAL.is_tutorial() && !OffsetScale::FASTER_RCNN.is_tutorial());
+        assert_eq!(serde_json::to_string(&OffsetScale::FASTER_RCNN).unwrap(), "[0.1,0.1,0.2,0.2]");
     }
 
     proptest! {

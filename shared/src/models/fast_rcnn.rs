@@ -8,6 +8,7 @@ use candle_nn::{linear, Linear, VarBuilder};
 use super::dropout::dropout;
 use super::resnet::{bn, conv, BasicBlock};
 use crate::batch_norm::BatchNorm;
+use crate::boxes::offsets::OffsetScale;
 use crate::conv::Conv2d;
 use crate::roi_pool::roi_pool;
 
@@ -37,11 +38,13 @@ pub struct FastRcnn {
     blocks: Vec<BasicBlock>,
     labels: (Linear, Linear),
     offsets: (Linear, Linear),
+    scale: OffsetScale,
 }
 
 impl FastRcnn {
-    /// Builds the model with channels scaled by `width` (at least 1).
-    pub fn new(width: usize, vb: VarBuilder) -> candle_core::Result<Self> {
+    /// Builds the model with channels scaled by `width` (at least 1), its offset head's
+    /// outputs multiplied by `scale` into offsets.
+    pub fn new(width: usize, scale: OffsetScale, vb: VarBuilder) -> candle_core::Result<Self> {
         if width == 0 {
             candle_core::bail!("Fast-RCNN width must be at least 1");
         }
@@ -61,6 +64,7 @@ impl FastRcnn {
             blocks,
             labels: (linear(features, 32, vb.pp("labels.0"))?, linear(32, 2, vb.pp("labels.3"))?),
             offsets: (linear(features, 128, vb.pp("offsets.0"))?, linear(128, 4, vb.pp("offsets.3"))?),
+            scale,
         })
     }
 
@@ -78,7 +82,9 @@ impl FastRcnn {
     pub fn forward_t(&self, images: &Tensor, rois: &Tensor, train: bool) -> candle_core::Result<(Tensor, Tensor)> {
         let pooled = roi_pool(&self.features(images, train)?, rois, POOL)?.flatten_from(1)?;
         let head = |(a, b): &(Linear, Linear)| -> candle_core::Result<Tensor> { b.forward(&dropout(&a.forward(&pooled)?.relu()?, DROPOUT, train)?) };
-        Ok((head(&self.labels)?, head(&self.offsets)?))
+        let offsets = head(&self.offsets)?;
+        let offsets = if self.scale.is_tutorial() { offsets } else { offsets.broadcast_mul(&Tensor::new(&[self.scale.0], offsets.device())?)? };
+        Ok((head(&self.labels)?, offsets))
     }
 }
 
@@ -91,7 +97,7 @@ mod tests {
     #[test]
     fn the_tutorials_model_pools_each_region_and_learns_through_the_pooling() {
         let varmap = VarMap::new();
-        let model = FastRcnn::new(1, VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu)).unwrap();
+        let model = FastRcnn::new(1, OffsetScale::TUTORIAL, VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu)).unwrap();
         // The tutorial's PyTorch model has 38,570 parameters: stem 116, stages 608 + 608 + 2,128
         // + 2,368, label head 6,498, offset head 26,244.
         let params: usize = varmap.data().lock().unwrap().iter().filter(|(n, _)| !crate::models::is_running_stat(n)).map(|(_, v)| v.elem_count()).sum();
@@ -104,5 +110,22 @@ mod tests {
         let grads = loss.backward().unwrap();
         let g = grads.get(&images).unwrap().abs().unwrap().sum_all().unwrap().to_scalar::<f32>().unwrap();
         assert!(g > 0.0, "no gradient reached the images");
+    }
+
+    #[test]
+    fn a_scaled_head_gives_the_same_outputs_times_the_scale() {
+        let varmap = VarMap::new();
+        let vb = VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu);
+        let raw = FastRcnn::new(1, OffsetScale::TUTORIAL, vb.clone()).unwrap();
+        let scaled = FastRcnn::new(1, OffsetScale::FASTER_RCNN, vb).unwrap();
+        let images = Tensor::rand(0f32, 1f32, (1, 3, 24, 24), &Device::Cpu).unwrap();
+        let rois = Tensor::new(&[[0f32, 2., 3., 20., 22.]], &Device::Cpu).unwrap();
+        let (la, a) = raw.forward_t(&images, &rois, false).unwrap();
+        let (lb, b) = scaled.forward_t(&images, &rois, false).unwrap();
+        assert_eq!(la.to_vec2::<f32>().unwrap(), lb.to_vec2::<f32>().unwrap());
+        let (a, b) = (a.to_vec2::<f32>().unwrap()[0].clone(), b.to_vec2::<f32>().unwrap()[0].clone());
+        for (k, s) in OffsetScale::FASTER_RCNN.0.iter().enumerate() {
+            assert!((a[k] * s - b[k]).abs() <= 1e-7 + 1e-6 * b[k].abs(), "{a:?} {b:?}");
+        }
     }
 }

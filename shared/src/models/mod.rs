@@ -52,7 +52,7 @@ impl Network {
             Task::Classify => 1,
             Task::Captcha { length } => length,
             Task::Faces { .. } => match card.arch {
-                Arch::FastRcnn { width } => return Ok(Network::FastRcnn(FastRcnn::new(width, vb)?)),
+                Arch::FastRcnn { width } => return Ok(Network::FastRcnn(FastRcnn::new(width, card.offset_scale, vb)?)),
                 Arch::SingleShot { width } => return Ok(Network::SingleShot(SingleShot::new(width, vb)?)),
                 Arch::ResNet18 { .. } => 1,
                 Arch::LeNet | Arch::WhitenedCnn { .. } => candle_core::bail!("face models are RCNN (ResNet-18), Fast-RCNN or single-shot"),

@@ -4,13 +4,14 @@
 //! shared training loop (checkpoints, resume, early stopping on balanced label accuracy).
 
 use anyhow::{bail, Result};
+use ocellus::boxes::offsets::OffsetScale;
 use ocellus::{Arch, InputSize, ModelCard, Task};
 
 use super::prepare_faces::prepare_photos;
 use super::skipped_report;
 use super::train_run::{train_and_record, MetricKeys};
 use crate::training::Recipe;
-use crate::cli::{DetectorName, TrainFacesArgs, TrainOptions};
+use crate::cli::{DetectorName, OffsetTargets, TrainFacesArgs, TrainOptions};
 use crate::dataset::augment::Augment;
 use crate::dataset::face_boxes::{self, AnnotatedImage};
 use crate::dataset::split::Split;
@@ -61,14 +62,18 @@ pub fn run(args: TrainFacesArgs) -> Result<()> {
     let task = Task::Faces { side };
     let flip = opts.augment_on();
     if fast {
-        let card = ModelCard::new(task, Arch::FastRcnn { width: args.width.unwrap_or(1) }, InputSize::square(side), face_labels());
+        let mut card = ModelCard::new(task, Arch::FastRcnn { width: args.width.unwrap_or(1) }, InputSize::square(side), face_labels());
+        card.offset_scale = match args.offsets {
+            OffsetTargets::Tutorial => OffsetScale::TUTORIAL,
+            OffsetTargets::Scaled => OffsetScale::FASTER_RCNN,
+        };
         let keys = MetricKeys {
             val: "val_label_accuracy",
             train: "train_label_accuracy",
             test: &["test_label_accuracy", "test_face_recall", "test_background_recall", "test_offset_accuracy"],
             shown: &["label accuracy", "face recall", "background recall", "offset accuracy"],
         };
-        let lesson = RegionLesson { photos: &photos, flip };
+        let lesson = RegionLesson { photos: &photos, flip, offset_scale: card.offset_scale };
         return train_and_record(card, &lesson, &split, &csv, &keys, &opts.recipe(Recipe::tutorial(100))?, &|_| Ok(()), opts, &device);
     }
     let (set, photo_of) = crops(&photos, crop, |p| Source::File(data.images[p.index].path.clone()));

@@ -4,7 +4,7 @@
 
 use candle_core::{Device, Result, Tensor};
 use image::RgbImage;
-use ocellus::boxes::offsets::BoxOffsets;
+use ocellus::boxes::offsets::{BoxOffsets, OffsetScale};
 use ocellus::boxes::BoxXyxy;
 use ocellus::image_input::rgb_to_chw;
 use ocellus::{InputSize, Network};
@@ -25,6 +25,8 @@ pub struct RegionLesson<'a> {
     pub photos: &'a [Photo],
     /// Flip photos left-right at random in training.
     pub flip: bool,
+    /// The model's offset scaling, which picks the offset loss.
+    pub offset_scale: OffsetScale,
 }
 
 /// A region mirrored left-right in an image `side` pixels wide.
@@ -94,7 +96,7 @@ impl Lesson for RegionLesson<'_> {
         let rois = Tensor::from_vec(rois, (n, 5), device)?;
         let truth = RegionTargets { labels: Tensor::from_vec(labels, n, device)?, offsets: Tensor::from_vec(offsets, (n, 4), device)? };
         let (logits, predicted) = model.forward_t(&images, &rois, train)?;
-        let loss = split_loss(&logits, &predicted, &truth)?;
+        let loss = split_loss(&logits, &predicted, &truth, self.offset_scale)?;
         let mut tally = RegionTally::default();
         tally.add(&logits, &predicted, &truth)?;
         Ok(BatchOutcome { loss, hits: region_hits(&tally) })
