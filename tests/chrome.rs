@@ -36,6 +36,11 @@ pub fn required() -> bool {
 impl Browser {
     /// Starts chromedriver and headless Chromium, or says why it cannot.
     pub async fn start() -> Result<Browser, String> {
+        Self::start_with(&[]).await
+    }
+
+    /// [`Browser::start`] with more Chromium flags (a fake camera, say).
+    pub async fn start_with(extra: &[String]) -> Result<Browser, String> {
         let driver_bin = find("CHROMEDRIVER", &["/usr/bin/chromedriver"]).ok_or("no chromedriver (apt install chromium-driver)")?;
         let chrome_bin = find("CHROME_BIN", &["/usr/bin/chromium"]).ok_or("no Chromium (apt install chromium)")?;
         let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_err(|e| e.to_string())?.port();
@@ -54,6 +59,7 @@ impl Browser {
         ];
         let mut args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
         args.push(format!("--user-data-dir={}", profile.path().display()));
+        args.extend(extra.iter().cloned());
         // Downloads land in the profile's folder, where a test can read them.
         let downloads = profile.path().join("downloads");
         std::fs::create_dir_all(&downloads).map_err(|e| e.to_string())?;
@@ -158,7 +164,12 @@ pub fn site_or_skip(test: &str) -> Option<PathBuf> {
 
 /// A browser session, or `None` (after saying why) when Chromium is missing and not required.
 pub async fn browser_or_skip(test: &str) -> Option<Browser> {
-    match Browser::start().await {
+    browser_with_or_skip(test, &[]).await
+}
+
+/// [`browser_or_skip`] with more Chromium flags.
+pub async fn browser_with_or_skip(test: &str, extra: &[String]) -> Option<Browser> {
+    match Browser::start_with(extra).await {
         Ok(b) => Some(b),
         Err(e) if !required() => {
             eprintln!("skipping {test}: {e}");

@@ -1,6 +1,8 @@
 //! Helpers for the cross-crate tests: where the repository's and the shared data's files are.
 
 pub mod chrome;
+pub mod drawn_faces;
+pub mod fake_camera;
 pub mod fixture_images;
 pub mod parity_bundle;
 pub mod static_server;

@@ -6,11 +6,11 @@
 use std::path::{Path, PathBuf};
 
 use candle_core::Device;
-use ocellus::boxes::merge::Scored;
 use ocellus::face_detection::{default_threshold, detect, DetectOptions, Detections};
 use ocellus::image_input::decode_rgb;
 use ocellus::TrainedModel;
-use ocellus_e2e::chrome::{browser_or_skip, site_or_skip, Browser};
+use ocellus_e2e::chrome::{browser_or_skip, site_or_skip};
+use ocellus_e2e::drawn_faces::{assert_same_faces, drawn};
 use ocellus_e2e::static_server::StaticServer;
 use ocellus_e2e::{faces_or_skip, manifest, repo_root};
 use ocellus_trainer::dataset::face_boxes;
@@ -71,26 +71,6 @@ fn photo(dir: &Path, model: &TrainedModel) -> (PathBuf, Detections) {
     (path, d)
 }
 
-/// The faces the page draws: (box corners, score) per face.
-async fn drawn(browser: &Browser) -> Vec<([f32; 4], f32)> {
-    let mut out = Vec::new();
-    for g in browser.client.find_all(fantoccini::Locator::Css("#faces svg.faces g.face")).await.unwrap() {
-        let b: Vec<f32> = g.attr("data-box").await.unwrap().unwrap().split(' ').map(|v| v.parse().unwrap()).collect();
-        let score: f32 = g.attr("data-score").await.unwrap().unwrap().parse().unwrap();
-        out.push(([b[0], b[1], b[2], b[3]], score));
-    }
-    out
-}
-
-fn assert_same(shown: &[([f32; 4], f32)], native: &[Scored]) {
-    assert_eq!(shown.len(), native.len(), "the page drew {shown:?}, natively {native:?}");
-    for ((b, score), n) in shown.iter().zip(native) {
-        let want = [n.bounds.x0, n.bounds.y0, n.bounds.x1, n.bounds.y1];
-        assert!(b.iter().zip(want).all(|(a, w)| (a - w).abs() < 0.2), "box {b:?} vs native {want:?}");
-        assert!((score - n.score).abs() < 2e-4, "score {score} vs native {}", n.score);
-    }
-}
-
 #[tokio::test]
 async fn a_real_photo_gets_its_faces_drawn_as_natively() {
     let test = "a_real_photo_gets_its_faces_drawn_as_natively";
@@ -105,14 +85,14 @@ async fn a_real_photo_gets_its_faces_drawn_as_natively() {
     browser.wait_for("#faces .model-ready").await;
     browser.upload("#faces input[type=file]", &photo).await;
     browser.wait_for("#faces svg.faces").await;
-    let shown = drawn(&browser).await;
+    let shown = drawn(&browser, "#faces svg.faces").await;
     let timing = browser.wait_for("#faces .timing").await;
     let (proposals_ms, model_ms) = (timing.attr("data-proposals-ms").await.unwrap().unwrap(), timing.attr("data-model-ms").await.unwrap().unwrap());
     browser.client.execute("document.getElementById('faces').scrollIntoView()", vec![]).await.unwrap();
     let shot = browser.screenshot("faces.png").await;
     eprintln!("{}: the page drew {} face(s) (proposals {proposals_ms} ms, model {model_ms} ms in the browser); screenshot {}", photo.display(), shown.len(), shot.display());
     let (start, lower) = thresholds(&model);
-    assert_same(&shown, &native.rethreshold(start, 0.3));
+    assert_same_faces(&shown, &native.rethreshold(start, 0.3));
 
     // Lowering the threshold shows more of the same candidates, without running the model again.
     let slider = browser.wait_for("#faces .threshold input").await;
@@ -126,11 +106,11 @@ async fn a_real_photo_gets_its_faces_drawn_as_natively() {
         .unwrap();
     let lowered = native.rethreshold(lower, 0.3);
     for _ in 0..50 {
-        if drawn(&browser).await.len() == lowered.len() {
+        if drawn(&browser, "#faces svg.faces").await.len() == lowered.len() {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    assert_same(&drawn(&browser).await, &lowered);
+    assert_same_faces(&drawn(&browser, "#faces svg.faces").await, &lowered);
     browser.close().await;
 }

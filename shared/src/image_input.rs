@@ -55,6 +55,20 @@ pub fn decode_rgb(bytes: &[u8]) -> Result<RgbImage> {
     }
 }
 
+/// An RGB image from raw RGBA pixels, row by row (a canvas's `ImageData`, such as a camera
+/// frame), alpha dropped; the length must match the size.
+pub fn rgb_from_rgba(width: u32, height: u32, rgba: &[u8]) -> Result<RgbImage> {
+    let want = width as usize * height as usize * 4;
+    if width == 0 || height == 0 || rgba.len() != want {
+        return Err(Error::Image(format!("a {width}x{height} RGBA frame needs {want} bytes, got {}", rgba.len())));
+    }
+    if width > MAX_SIDE || height > MAX_SIDE {
+        return Err(Error::ImageTooLarge { width, height, limit: MAX_SIDE, max_mib: MAX_DECODED_BYTES >> 20 });
+    }
+    let rgb = rgba.chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect();
+    Ok(RgbImage::from_raw(width, height, rgb).expect("the length was checked"))
+}
+
 /// Whether a JPEG's bytes hold an end-of-image marker (FF D9) after its last scan begins
 /// (FF DA). Inside a scan an FF byte is always followed by 00 or a restart marker, so the pair
 /// only appears once the image data is complete; the last scan, not the first, because an
@@ -145,6 +159,9 @@ mod tests {
     #[test]
     fn garbage_and_truncated_files_are_errors() {
         assert!(matches!(decode_rgb(b"certainly not an image"), Err(Error::Image(_))));
+        let frame = rgb_from_rgba(2, 1, &[1, 2, 3, 255, 4, 5, 6, 0]).unwrap();
+        assert_eq!(frame.as_raw(), &[1, 2, 3, 4, 5, 6]);
+        assert!(matches!(rgb_from_rgba(2, 2, &[0; 8]), Err(Error::Image(m)) if m.contains("needs 16 bytes")));
         let img = RgbImage::from_pixel(64, 64, image::Rgb([1, 2, 3]));
         let bytes = encode(DynamicImage::ImageRgb8(img), ImageFormat::Png);
         assert!(matches!(decode_rgb(&bytes[..bytes.len() / 2]), Err(Error::Image(_))));

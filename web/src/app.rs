@@ -14,6 +14,7 @@ use web_sys::{ClipboardEvent, File};
 use yew::prelude::*;
 
 use crate::bench::BenchRun;
+use crate::camera_run::{CameraEvent, CameraRun};
 use crate::browser;
 use crate::clock::now_ms;
 use crate::components::bench_view::BenchView;
@@ -49,6 +50,8 @@ pub struct Page {
     pub faces: Section,
     /// The section a paste goes to: the last one used.
     pub active: Slot,
+    /// The Faces section's camera mode.
+    pub camera: CameraRun,
     /// The benchmark run, in `?bench` mode.
     pub bench: Option<BenchRun>,
 }
@@ -73,6 +76,8 @@ pub enum Action {
     Unreadable { slot: Slot, message: String },
     /// The worker answered.
     Reply(Reply),
+    /// Camera mode changed, or has a frame for the worker.
+    Camera(CameraEvent),
     /// The benchmark's files are here.
     BenchFiles(Result<Vec<(ManifestEntry, Vec<u8>)>, String>),
 }
@@ -114,6 +119,14 @@ impl Page {
         let slot = reply.slot();
         if slot == Slot::Bench {
             return self.on_bench_reply(reply);
+        }
+        match reply {
+            Reply::FrameFaces { job, candidates, ms, .. } => {
+                self.camera.answered_frame(job, candidates, ms, now_ms());
+                return;
+            }
+            Reply::FrameFailed { job, message, .. } => return self.camera.failed_frame(job, message),
+            _ => {}
         }
         let Some(section) = self.section_mut(slot) else { return };
         match reply {
@@ -221,6 +234,19 @@ impl Reducible for Page {
                 }
             }
             Action::Reply(reply) => page.on_reply(reply),
+            Action::Camera(event) => match event {
+                CameraEvent::Asking => {
+                    page.camera.asking = true;
+                    page.camera.error = None;
+                }
+                CameraEvent::Started => page.camera.started(),
+                CameraEvent::Stopped(error) => page.camera.stopped(error),
+                CameraEvent::Frame { width, height, rgba } => {
+                    page.active = Slot::Faces;
+                    let job = page.camera.sent_frame((width, height), now_ms());
+                    page.engine.send(Request::DetectFrame { slot: Slot::Faces, job, width, height, rgba });
+                }
+            },
             Action::BenchFiles(files) => {
                 if let Some(run) = &mut page.bench {
                     match files {
@@ -346,6 +372,7 @@ pub fn app() -> Html {
             classify: Section::new(Slot::Classify),
             captcha: Section::new(Slot::Captcha),
             faces: Section::new(Slot::Faces),
+            camera: CameraRun::default(),
             active: Slot::Classify,
             bench: bench.then(BenchRun::new),
         })
@@ -398,6 +425,10 @@ pub fn app() -> Html {
         let dispatcher = page.dispatcher();
         Callback::from(move |(slot, example): (Slot, ExampleImage)| take_example(dispatcher.clone(), slot, example))
     };
+    let on_camera = {
+        let dispatcher = page.dispatcher();
+        Callback::from(move |event: CameraEvent| dispatcher.dispatch(Action::Camera(event)))
+    };
     let examples = |task: &str| -> Vec<ExampleImage> { page.examples.for_task(task).cloned().collect() };
     let listing = page.manifest.is_none() && page.manifest_error.is_none();
     let shipped = |task: &str| -> Vec<ManifestEntry> {
@@ -424,7 +455,7 @@ pub fn app() -> Html {
                 <CaptchaView section={page.captcha.clone()} shipped={shipped("captcha")} listing={listing} examples={examples("captcha")} on_example={on_example.clone()}
                     on_file={on_file.clone()} on_pick_model={on_pick_model.clone()} />
                 <FacesView section={page.faces.clone()} shipped={shipped("faces")} listing={listing} examples={examples("faces")} on_example={on_example.clone()}
-                    on_file={on_file.clone()} on_pick_model={on_pick_model.clone()} />
+                    on_file={on_file.clone()} on_pick_model={on_pick_model.clone()} camera={page.camera.clone()} on_camera={on_camera} />
             }
         </main>
     }

@@ -59,6 +59,20 @@ impl Inference {
                     Err(e) => Reply::Failed { slot, job, message: format!("{name}: {e}") },
                 }
             }
+            Request::DetectFrame { slot, job, width, height, rgba } => {
+                let Some(model) = self.models.get(&slot) else {
+                    return Reply::FrameFailed { slot, job, message: "no face model is loaded yet".into() };
+                };
+                let start = now_ms();
+                let found = ocellus::image_input::rgb_from_rgba(width, height, &rgba).and_then(|frame| {
+                    let options = DetectOptions { threshold: f32::NEG_INFINITY, ..Default::default() };
+                    detect(model, &frame, options, now_ms)
+                });
+                match found {
+                    Ok(d) => Reply::FrameFaces { slot, job, candidates: d.candidates, ms: now_ms() - start },
+                    Err(e) => Reply::FrameFailed { slot, job, message: format!("camera frame: {e}") },
+                }
+            }
             Request::BenchProposals { name, image, runs } => match ocellus::image_input::decode_rgb(&image) {
                 Ok(img) => {
                     let mut boxes = 0;
@@ -208,6 +222,19 @@ mod tests {
         for (a, b) in candidates.iter().zip(&native.candidates) {
             assert!(a.bounds == b.bounds && (a.score - b.score).abs() < 1e-5, "{a:?} vs {b:?}");
         }
+        // A camera frame (RGBA) gets the boxes its RGB pixels get.
+        let rgba: Vec<u8> = photo.pixels().flat_map(|p| [p[0], p[1], p[2], 255]).collect();
+        let Reply::FrameFaces { candidates: from_frame, job: 8, .. } =
+            worker.handle(Request::DetectFrame { slot: Slot::Faces, job: 8, width: 40, height: 30, rgba: rgba.clone() })
+        else {
+            panic!("no frame reply")
+        };
+        assert_eq!(from_frame.len(), candidates.len());
+        for (a, b) in from_frame.iter().zip(&candidates) {
+            assert!(a.bounds == b.bounds && (a.score - b.score).abs() < 1e-5, "{a:?} vs {b:?}");
+        }
+        let reply = worker.handle(Request::DetectFrame { slot: Slot::Faces, job: 9, width: 41, height: 30, rgba });
+        assert!(matches!(reply, Reply::FrameFailed { ref message, job: 9, .. } if message.contains("needs")), "{reply:?}");
         // A face model is not a classifier, and a broken photo is named.
         let reply = worker.handle(Request::Load { slot: Slot::Classify, follow_task: false, source: "faces.safetensors".into(), bytes: face_model() });
         assert!(matches!(reply, Reply::LoadFailed { ref message, .. } if message.contains("faces.safetensors")), "{reply:?}");

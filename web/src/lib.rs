@@ -4,6 +4,8 @@
 pub mod app;
 pub mod bench;
 pub mod browser;
+pub mod camera;
+pub mod camera_run;
 pub mod clock;
 pub mod components;
 pub mod engine;

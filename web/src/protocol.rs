@@ -69,6 +69,21 @@ pub enum Request {
         /// The encoded photo.
         image: Vec<u8>,
     },
+    /// Find the faces in one camera frame (raw RGBA pixels, as a canvas holds them) with the
+    /// model in `slot`.
+    DetectFrame {
+        /// The section asking.
+        slot: Slot,
+        /// The frame's number, echoed in the reply.
+        job: u64,
+        /// Frame width in pixels.
+        width: u32,
+        /// Frame height in pixels.
+        height: u32,
+        /// width x height x 4 bytes; carried as one byte string, not element by element.
+        #[serde(with = "serde_bytes")]
+        rgba: Vec<u8>,
+    },
     /// Time `runs` selective searches (fast mode, 2,000 boxes) on an encoded image.
     BenchProposals {
         /// The image's name, for messages.
@@ -147,6 +162,26 @@ pub enum Reply {
         /// Milliseconds for the model (all regions).
         model_ms: f64,
     },
+    /// The scored regions of one camera frame (the page thresholds and merges them).
+    FrameFaces {
+        /// The section asking.
+        slot: Slot,
+        /// The frame's number.
+        job: u64,
+        /// Every scored region, in the frame's pixels.
+        candidates: Vec<Scored>,
+        /// Milliseconds in the worker: pixels to boxes.
+        ms: f64,
+    },
+    /// A camera frame could not be answered.
+    FrameFailed {
+        /// The section asking.
+        slot: Slot,
+        /// The frame's number.
+        job: u64,
+        /// What is wrong.
+        message: String,
+    },
     /// An image could not be answered.
     Failed {
         /// The section asking.
@@ -199,6 +234,8 @@ impl Reply {
             | Reply::Classified { slot, .. }
             | Reply::CodeRead { slot, .. }
             | Reply::FacesFound { slot, .. }
+            | Reply::FrameFaces { slot, .. }
+            | Reply::FrameFailed { slot, .. }
             | Reply::Failed { slot, .. }
             | Reply::Benched { slot, .. } => *slot,
             Reply::ProposalsTimed { .. } => Slot::Bench,
@@ -229,11 +266,16 @@ mod tests {
                 proposals_ms: 800.0,
                 model_ms: 300.0,
             },
+            Reply::FrameFaces { slot: Slot::Faces, job: 6, candidates: vec![], ms: 20.0 },
+            Reply::FrameFailed { slot: Slot::Faces, job: 7, message: "no model".into() },
         ];
         for reply in replies {
             let bytes = bincode::serialize(&reply).unwrap();
             assert_eq!(bincode::deserialize::<Reply>(&bytes).unwrap(), reply);
         }
+        let frame = Request::DetectFrame { slot: Slot::Faces, job: 9, width: 2, height: 1, rgba: vec![1, 2, 3, 4, 5, 6, 7, 8] };
+        let back: Request = bincode::deserialize(&bincode::serialize(&frame).unwrap()).unwrap();
+        assert!(matches!(back, Request::DetectFrame { job: 9, width: 2, ref rgba, .. } if rgba == &[1, 2, 3, 4, 5, 6, 7, 8]));
         let request = Request::Classify { slot: Slot::Classify, job: 1, name: "a.png".into(), image: vec![1, 2, 3], top: 5 };
         let back: Request = bincode::deserialize(&bincode::serialize(&request).unwrap()).unwrap();
         assert!(matches!(back, Request::Classify { job: 1, ref image, .. } if image == &[1, 2, 3]));

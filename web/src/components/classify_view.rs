@@ -5,6 +5,7 @@ use ocellus::manifest::ManifestEntry;
 use web_sys::File;
 use yew::prelude::*;
 
+use crate::camera_run::{CameraEvent, CameraRun};
 use crate::components::copy_button::CopyButton;
 use crate::components::prediction_bars::PredictionBars;
 use crate::components::task_panel::TaskPanel;
@@ -28,6 +29,12 @@ pub struct Props {
     pub on_file: Callback<(Slot, File)>,
     /// A shipped model picked (by file name).
     pub on_pick_model: Callback<(Slot, String)>,
+    /// Camera mode (the Faces section has one).
+    #[prop_or_default]
+    pub camera: Option<CameraRun>,
+    /// Camera mode's events.
+    #[prop_or_default]
+    pub on_camera: Callback<CameraEvent>,
 }
 
 /// What to show while there is no answer of the task's own kind.

@@ -7,6 +7,8 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use crate::components::classify_view::{pending, Props};
+use crate::components::camera_view::CameraView;
+use crate::components::face_marks::face_marks;
 use crate::components::faces_export::FacesExport;
 use crate::components::task_panel::TaskPanel;
 use crate::protocol::Slot;
@@ -56,34 +58,32 @@ pub fn faces_view(props: &Props) -> Html {
             }
         })
     };
+    let slider = html! {
+        <label class="threshold">{ "Face probability above " }
+            <input type="range" min="0.05" max="0.9999" step="0.0001" value={threshold.to_string()} oninput={on_slide} />
+            <output>{ format!("{:.4}", threshold) }</output>
+        </label>
+    };
+    let photo_answered = matches!((&s.answer, &s.image), (Answer::Faces { .. }, Some(_)));
+    let camera = props.camera.as_ref().map(|run| {
+        html! {
+            <CameraView run={run.clone()} threshold={threshold} ready={s.model.is_some()} on_event={props.on_camera.clone()}
+                faces_at={Callback::from(|(c, t): (std::rc::Rc<Vec<Scored>>, f32)| faces_at(&c, t))}
+                slider={if photo_answered { html! {} } else { slider.clone() }} />
+        }
+    });
     let answer = match (&s.answer, &s.image) {
         (Answer::Faces { size, candidates, proposals_ms, model_ms, .. }, Some(image)) => {
             let faces = faces_at(candidates, threshold);
             let (w, h) = (size.0 as f32, size.1 as f32);
-            // Lines and labels scale with the photo so they read the same at any size.
-            let stroke = (w.max(h) / 250.0).max(1.5);
-            let font = (w.max(h) / 40.0).max(10.0);
             html! {
                 <>
                     <svg class="faces" viewBox={format!("0 0 {w} {h}")} role="img" data-faces={faces.len().to_string()}
                         aria-label={format!("{} face(s) found in {}", faces.len(), image.name)}>
                         <image href={image.url.clone().unwrap_or_default()} x="0" y="0" width={w.to_string()} height={h.to_string()} />
-                        { for faces.iter().map(|f| {
-                            let b = f.bounds;
-                            html! {
-                                <g class="face" data-score={format!("{:.4}", f.score)}
-                                    data-box={format!("{:.1} {:.1} {:.1} {:.1}", b.x0, b.y0, b.x1, b.y1)}>
-                                    <rect x={b.x0.to_string()} y={b.y0.to_string()} width={b.width().to_string()} height={b.height().to_string()}
-                                        stroke-width={stroke.to_string()} />
-                                    <text x={b.x0.to_string()} y={(b.y0 - stroke).max(font).to_string()} font-size={font.to_string()}>{ format!("{:.3}", f.score) }</text>
-                                </g>
-                            }
-                        }) }
+                        { face_marks(&faces, *size) }
                     </svg>
-                    <label class="threshold">{ "Face probability above " }
-                        <input type="range" min="0.05" max="0.9999" step="0.0001" value={threshold.to_string()} oninput={on_slide} />
-                        <output>{ format!("{:.4}", threshold) }</output>
-                    </label>
+                    { slider }
                     <p class="faces-count" role="status">{ faces_summary(faces.len(), candidates, threshold) }</p>
                     <FacesExport photo={image.name.clone()} url={image.url.clone().unwrap_or_default()} size={*size}
                         faces={faces.clone()} threshold={threshold} model={s.model.as_ref().map(|m| m.name.clone()).unwrap_or_default()} />
@@ -99,7 +99,7 @@ pub fn faces_view(props: &Props) -> Html {
     html! {
         <TaskPanel id="faces" title="Find faces" prompt="Drop a photo (or a face model) here, click to choose, or paste"
             slot={Slot::Faces} section={s.clone()} shipped={props.shipped.clone()} listing={props.listing} examples={props.examples.clone()} on_example={props.on_example.clone()} preview={!matches!(s.answer, Answer::Faces { .. })}
-            on_file={props.on_file.clone()} on_pick_model={props.on_pick_model.clone()}>
+            on_file={props.on_file.clone()} on_pick_model={props.on_pick_model.clone()} after={camera.unwrap_or_default()}>
             { answer }
         </TaskPanel>
     }

@@ -41,6 +41,9 @@ pub struct Props {
     /// Show the image given beside the answer (the Faces section draws it itself).
     #[prop_or(true)]
     pub preview: bool,
+    /// What the section offers beside images (the Faces section's camera mode).
+    #[prop_or_default]
+    pub after: Html,
     /// The task's answer for the image.
     pub children: Html,
 }
@@ -85,6 +88,7 @@ pub fn task_panel(props: &Props) -> Html {
                 }
                 <div class="answer" aria-live="polite" data-at-ms={answered_at}>{ props.children.clone() }</div>
             </div>
+            { props.after.clone() }
         </section>
     }
 }
