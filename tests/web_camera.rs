@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use candle_core::Device;
 use ocellus::example_images::ExampleList;
-use ocellus::face_detection::{default_threshold, detect, DetectOptions};
+use ocellus::face_detection::{default_threshold, detect, DetectOptions, CAMERA_SIDE};
 use ocellus::TrainedModel;
 use ocellus_e2e::chrome::{browser_with_or_skip, site_or_skip, Browser, PATIENCE};
 use ocellus_e2e::drawn_faces::{assert_same_faces, drawn};
@@ -78,7 +78,7 @@ async fn camera_frames_get_the_native_detectors_boxes() {
         async move { rate.attr(name).await.unwrap().unwrap_or_default() }
     };
     let (fps, worker_ms, round_ms) = (attr("data-fps").await, attr("data-worker-ms").await, attr("data-round-ms").await);
-    browser.client.execute("document.getElementById('faces').scrollIntoView()", vec![]).await.unwrap();
+    browser.client.execute("document.querySelector('#faces .camera').scrollIntoView()", vec![]).await.unwrap();
     let shot = browser.screenshot("camera.png").await;
     eprintln!("camera mode, {}x{} frames: {fps} frames per second, {worker_ms} ms a frame in the worker, {round_ms} ms from grab to boxes; screenshot {}", SIZE.0, SIZE.1, shot.display());
 
@@ -93,7 +93,7 @@ async fn camera_frames_get_the_native_detectors_boxes() {
     assert_eq!(frame.dimensions(), SIZE);
     let nearest = photos.iter().map(|p| mean_difference(p, &frame)).fold(f64::INFINITY, f64::min);
     assert!(nearest < 12.0, "the frame shown is none of the camera's photos (mean difference {nearest:.1})");
-    let found = detect(&model, &frame, DetectOptions { threshold: f32::NEG_INFINITY, ..Default::default() }, || 0.0).unwrap();
+    let found = detect(&model, &frame, DetectOptions { threshold: f32::NEG_INFINITY, side: Some(CAMERA_SIDE), ..Default::default() }, || 0.0).unwrap();
     let native = found.rethreshold(threshold, 0.3);
     assert!(!native.is_empty(), "the detector finds no face in the camera frame");
     let borderline = found.candidates.iter().any(|c| (c.score - threshold).abs() < 1e-4);

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use candle_core::Device;
 use gloo_worker::{HandlerId, Worker, WorkerScope};
-use ocellus::face_detection::{detect, DetectOptions};
+use ocellus::face_detection::{detect, DetectOptions, CAMERA_SIDE};
 use ocellus::forward_timing::time_forward;
 use ocellus::kernel_choice::{set_kernels, Kernels};
 use ocellus::proposals::{selective_search, Mode};
@@ -65,7 +65,7 @@ impl Inference {
                 };
                 let start = now_ms();
                 let found = ocellus::image_input::rgb_from_rgba(width, height, &rgba).and_then(|frame| {
-                    let options = DetectOptions { threshold: f32::NEG_INFINITY, ..Default::default() };
+                    let options = DetectOptions { threshold: f32::NEG_INFINITY, side: Some(CAMERA_SIDE), ..Default::default() };
                     detect(model, &frame, options, now_ms)
                 });
                 match found {
@@ -222,8 +222,9 @@ mod tests {
         for (a, b) in candidates.iter().zip(&native.candidates) {
             assert!(a.bounds == b.bounds && (a.score - b.score).abs() < 1e-5, "{a:?} vs {b:?}");
         }
-        // A camera frame (RGBA) gets the boxes its RGB pixels get.
+        // A camera frame (RGBA) gets the boxes its RGB pixels get at the camera's side.
         let rgba: Vec<u8> = photo.pixels().flat_map(|p| [p[0], p[1], p[2], 255]).collect();
+        let candidates = detect(&model, &photo, DetectOptions { threshold: f32::NEG_INFINITY, side: Some(CAMERA_SIDE), ..Default::default() }, || 0.0).unwrap().candidates;
         let Reply::FrameFaces { candidates: from_frame, job: 8, .. } =
             worker.handle(Request::DetectFrame { slot: Slot::Faces, job: 8, width: 40, height: 30, rgba: rgba.clone() })
         else {

@@ -24,7 +24,7 @@ use crate::cli::{DetectArgs, EvalFacesArgs};
 /// The detection options the command line gives for `card`'s model.
 pub fn detect_options(args: &DetectArgs, card: &ocellus::ModelCard) -> DetectOptions {
     let threshold = args.threshold.unwrap_or_else(|| default_threshold(card));
-    DetectOptions { threshold, merge_iou: args.merge_iou, proposals: args.proposals }
+    DetectOptions { threshold, merge_iou: args.merge_iou, proposals: args.proposals, side: None }
 }
 
 /// A copy of `photo` with each face's box (3 pixels wide) and score drawn on it.

@@ -12,6 +12,8 @@ use wasm_bindgen_futures::spawn_local;
 use web_sys::{HtmlCanvasElement, HtmlVideoElement, ImageData, MediaStream};
 use yew::prelude::*;
 
+use ocellus::face_detection::CAMERA_SIDE;
+
 use crate::camera;
 use crate::camera_run::{CameraEvent, CameraRun};
 use crate::components::face_marks::face_marks;
@@ -172,7 +174,7 @@ pub fn camera_view(props: &Props) -> Html {
                         { if run.asking { "Asking for the camera…" } else { "Find faces in the camera" } }
                     </button>
                 }
-                <span class="camera-note">{ "Frames stay in this tab: only this page's worker sees them." }</span>
+                <span class="camera-note">{ format!("Frames stay in this tab: only this page's worker sees them (scaled to {CAMERA_SIDE} pixels on their longer side).") }</span>
             </div>
             if let Some(e) = &run.error {
                 <p class="error camera-error" role="alert">{ e }</p>
