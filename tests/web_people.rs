@@ -72,7 +72,8 @@ async fn examples_answer_as_natively_and_the_answers_can_be_kept() {
     // On this fresh profile nothing was cached: the page, its worker, the model and the example
     // all came over the network (loopback) before this answer.
     let at = browser.wait_for("#classify .answer[data-at-ms]").await.attr("data-at-ms").await.unwrap().unwrap();
-    eprintln!("first answer from an example on a fresh profile: {at} ms after the page started loading");
+    let ready = browser.wait_for("#classify .model-ready").await.attr("data-ready-ms").await.unwrap().unwrap();
+    eprintln!("first answer from an example on a fresh profile: {at} ms after the page started loading (its model ready at {ready} ms)");
     browser.client.execute("document.getElementById('classify').scrollIntoView()", vec![]).await.unwrap();
     browser.screenshot("example-classify.png").await;
     let native: Vec<String> = shipped("classify").classify(&example_bytes(&cat), 5).unwrap().iter().map(ToString::to_string).collect();

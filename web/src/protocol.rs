@@ -32,6 +32,7 @@ pub enum Request {
         /// Where the weights came from, named in messages.
         source: String,
         /// The `.safetensors` file.
+        #[serde(with = "serde_bytes")]
         bytes: Vec<u8>,
     },
     /// Classify an encoded image with the model in `slot`.
@@ -43,6 +44,7 @@ pub enum Request {
         /// The image's name, for messages.
         name: String,
         /// The encoded image, as the user gave it.
+        #[serde(with = "serde_bytes")]
         image: Vec<u8>,
         /// How many labels to return.
         top: usize,
@@ -56,6 +58,7 @@ pub enum Request {
         /// The image's name, for messages.
         name: String,
         /// The encoded image.
+        #[serde(with = "serde_bytes")]
         image: Vec<u8>,
     },
     /// Find the faces in an encoded photo with the model in `slot`.
@@ -67,6 +70,7 @@ pub enum Request {
         /// The photo's name, for messages.
         name: String,
         /// The encoded photo.
+        #[serde(with = "serde_bytes")]
         image: Vec<u8>,
     },
     /// Find the faces in one camera frame (raw RGBA pixels, as a canvas holds them) with the
@@ -89,6 +93,7 @@ pub enum Request {
         /// The image's name, for messages.
         name: String,
         /// The encoded image.
+        #[serde(with = "serde_bytes")]
         image: Vec<u8>,
         /// How many timed runs.
         runs: usize,
