@@ -18,7 +18,7 @@ pub struct Browser {
     /// The WebDriver session.
     pub client: Client,
     driver: Child,
-    _profile: tempfile::TempDir,
+    profile: tempfile::TempDir,
 }
 
 fn find(env: &str, candidates: &[&str]) -> Option<PathBuf> {
@@ -72,7 +72,7 @@ impl Browser {
         // chromedriver takes a moment to listen: retry until it answers.
         loop {
             match connect(&url, caps.clone()).await {
-                Ok(client) => return Ok(Browser { client, driver, _profile: profile }),
+                Ok(client) => return Ok(Browser { client, driver, profile: profile }),
                 Err(e) if Instant::now() > deadline => {
                     let _ = driver.kill();
                     return Err(format!("chromedriver did not start a session: {e}"));
@@ -119,7 +119,7 @@ impl Browser {
 
     /// Waits for the page to save a download named `name`, and returns its bytes.
     pub async fn downloaded(&self, name: &str) -> Vec<u8> {
-        let path = self._profile.path().join("downloads").join(name);
+        let path = self.profile.path().join("downloads").join(name);
         let deadline = Instant::now() + PATIENCE;
         loop {
             // Chromium writes `NAME.crdownload` first and renames it when complete.
@@ -138,6 +138,17 @@ impl Browser {
         let _ = self.client.clone().close().await;
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+    }
+}
+
+impl Drop for Browser {
+    /// A test that panicked never called `close`: end chromedriver and the Chromium it started
+    /// (found by this session's own profile folder), so they do not run on and slow later tests.
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+        let profile = format!("--user-data-dir={}", self.profile.path().display());
+        let _ = Command::new("pkill").args(["-f", "--", &profile]).stdout(Stdio::null()).stderr(Stdio::null()).status();
     }
 }
 

@@ -34,10 +34,21 @@ fn first(task: &str) -> ExampleImage {
     examples().for_task(task).next().cloned().unwrap_or_else(|| panic!("no {task} example ships"))
 }
 
-/// Clicks the example button for `file` in section `id`.
+/// Clicks the example button for `file` in section `id`, once its model is ready.
 async fn click_example(browser: &Browser, id: &str, file: &str) {
     browser.wait_for(&format!("#{id} .model-ready")).await;
     browser.wait_for(&format!("#{id} button.example[data-file='{file}']")).await.click().await.unwrap();
+}
+
+/// Clicks the example button for `file` in section `id` the moment it shows, as a visitor
+/// would (the page holds the image until the model is ready); returns when the page saw the
+/// click, in ms since it started loading.
+async fn click_example_when_shown(browser: &Browser, id: &str, file: &str) -> f64 {
+    let css = format!("#{id} button.example[data-file='{file}']");
+    let button = browser.client.wait().every(std::time::Duration::from_millis(10)).for_element(fantoccini::Locator::Css(&css)).await.unwrap();
+    browser.client.execute("document.addEventListener('click', () => { window.__clicked = performance.now() }, true)", vec![]).await.unwrap();
+    button.click().await.unwrap();
+    browser.client.execute("return window.__clicked", vec![]).await.unwrap().as_f64().expect("the page saw the click")
 }
 
 #[test]
@@ -67,13 +78,31 @@ async fn examples_answer_as_natively_and_the_answers_can_be_kept() {
 
     // Classify: the top 5 as native, and the copy button holds them as text.
     let cat = first("classify");
-    click_example(&browser, "classify", &cat.file).await;
+    let clicked = click_example_when_shown(&browser, "classify", &cat.file).await;
     browser.wait_for("#classify .prediction").await;
     // On this fresh profile nothing was cached: the page, its worker, the model and the example
     // all came over the network (loopback) before this answer.
     let at = browser.wait_for("#classify .answer[data-at-ms]").await.attr("data-at-ms").await.unwrap().unwrap();
-    let ready = browser.wait_for("#classify .model-ready").await.attr("data-ready-ms").await.unwrap().unwrap();
-    eprintln!("first answer from an example on a fresh profile: {at} ms after the page started loading (its model ready at {ready} ms)");
+    let ready = browser.wait_for("#classify .model-ready").await;
+    let (ready, built) = (ready.attr("data-ready-ms").await.unwrap().unwrap(), ready.attr("data-build-ms").await.unwrap().unwrap());
+    let work = browser.wait_for("#classify .answer .timing").await.text().await.unwrap();
+    let work = work.split(" in this browser").next().unwrap_or_default();
+    eprintln!("first answer from an example on a fresh profile: {at} ms after the page started loading (clicked at {clicked:.0} ms; its model ready at {ready} ms, built in {built} ms; the answer took {work})");
+    // Where that time went: each file the page fetched, from request to last byte.
+    let timeline = browser
+        .client
+        .execute(
+            "return performance.getEntriesByType('resource').map(e => `${Math.round(e.startTime)}-${Math.round(e.responseEnd)} ms ${e.name.split('/').pop()}`).join('\\n')",
+            vec![],
+        )
+        .await
+        .unwrap();
+    eprintln!("the page's fetches:\n{}", timeline.as_str().unwrap_or_default());
+    for id in ["classify", "captcha", "faces"] {
+        let line = browser.wait_for(&format!("#{id} .model-ready")).await;
+        let (ready, built) = (line.attr("data-ready-ms").await.unwrap().unwrap(), line.attr("data-build-ms").await.unwrap().unwrap());
+        eprintln!("{id} model ready at {ready} ms, built in {built} ms");
+    }
     browser.client.execute("document.getElementById('classify').scrollIntoView()", vec![]).await.unwrap();
     browser.screenshot("example-classify.png").await;
     let native: Vec<String> = shipped("classify").classify(&example_bytes(&cat), 5).unwrap().iter().map(ToString::to_string).collect();

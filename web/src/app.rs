@@ -130,8 +130,8 @@ impl Page {
         }
         let Some(section) = self.section_mut(slot) else { return };
         match reply {
-            Reply::Loaded { source, card, .. } => {
-                section.model = Some(LoadedModel { name: source, card, ready_at_ms: now_ms() });
+            Reply::Loaded { source, card, ms, .. } => {
+                section.model = Some(LoadedModel { name: source, card, ready_at_ms: now_ms(), build_ms: ms });
                 section.status = ModelStatus::Idle;
                 if section.image.is_some() {
                     section.answer = Answer::Working;

@@ -100,6 +100,7 @@ impl Inference {
     }
 
     fn load(&mut self, slot: Slot, follow_task: bool, source: String, bytes: &[u8]) -> Reply {
+        let start = now_ms();
         let model = TrainedModel::from_bytes(bytes, &Device::Cpu);
         let slot = match (&model, follow_task) {
             (Ok(m), true) => slot_of(&m.card.task),
@@ -115,7 +116,7 @@ impl Inference {
             Ok(model) => {
                 let card = model.card.clone();
                 self.models.insert(slot, model);
-                Reply::Loaded { slot, source, card }
+                Reply::Loaded { slot, source, card, ms: now_ms() - start }
             }
             Err(e) => Reply::LoadFailed { slot, message: format!("{source} cannot be used: {e}") },
         }

@@ -8,6 +8,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{Cache, CacheStorage, ReadableStreamDefaultReader, Request, Response};
 
 use crate::browser::js_error;
+use crate::clock::now_ms;
 
 /// The Cache Storage bucket holding model files.
 const CACHE: &str = "ocellus-models-v1";
@@ -77,9 +78,14 @@ pub async fn fetch_model(url: &str, expected: Option<u64>, progress: impl Fn(Pro
     Ok((bytes, Source::Network))
 }
 
-/// Reads a body chunk by chunk, reporting progress after each.
+/// How often a download reports progress: each report redraws the page, and a fast download
+/// comes in dozens of chunks that would each cost a redraw on the page's thread.
+const PROGRESS_EVERY_MS: f64 = 100.0;
+
+/// Reads a body chunk by chunk, reporting progress at most every [`PROGRESS_EVERY_MS`].
 async fn read_stream(url: &str, reader: ReadableStreamDefaultReader, total: Option<u64>, progress: &impl Fn(Progress)) -> Result<Vec<u8>, String> {
     let mut bytes = Vec::with_capacity(total.unwrap_or(0) as usize);
+    let mut reported = now_ms();
     loop {
         let chunk = JsFuture::from(reader.read()).await.map_err(|e| js_error(url, e))?;
         if Reflect::get(&chunk, &"done".into()).ok().and_then(|d| d.as_bool()).unwrap_or(true) {
@@ -89,7 +95,10 @@ async fn read_stream(url: &str, reader: ReadableStreamDefaultReader, total: Opti
         let start = bytes.len();
         bytes.resize(start + value.length() as usize, 0);
         value.copy_to(&mut bytes[start..]);
-        progress(Progress { loaded: bytes.len() as u64, total });
+        if now_ms() - reported >= PROGRESS_EVERY_MS {
+            reported = now_ms();
+            progress(Progress { loaded: bytes.len() as u64, total });
+        }
     }
 }
 

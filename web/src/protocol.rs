@@ -121,6 +121,8 @@ pub enum Reply {
         /// Its model card.
         #[serde(with = "card_as_json")]
         card: ModelCard,
+        /// How long building it from its bytes took in the worker, in ms.
+        ms: f64,
     },
     /// The weights could not be used; the section keeps its previous model.
     LoadFailed {
@@ -259,7 +261,7 @@ mod tests {
         let mut card = ModelCard::new(Task::Classify, Arch::ResNet18 { width: 16 }, InputSize::square(32), vec!["cat".into()]);
         card.training = Some(TrainingFacts { epochs: 3, ..Default::default() });
         let replies = [
-            Reply::Loaded { slot: Slot::Classify, source: "m".into(), card },
+            Reply::Loaded { slot: Slot::Classify, source: "m".into(), card, ms: 12.5 },
             Reply::Classified { slot: Slot::Classify, job: 2, top: vec![Prediction { label: "cat".into(), probability: 0.5 }], ms: 1.5 },
             Reply::Benched { slot: Slot::Bench, ms: vec![1.0, 2.0] },
             Reply::CodeRead { slot: Slot::Captcha, job: 4, read: ReadCode { code: "8ca6".into(), confidence: vec![0.9; 4] }, ms: 2.0 },

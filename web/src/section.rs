@@ -20,6 +20,8 @@ pub struct LoadedModel {
     pub card: ModelCard,
     /// When it became ready, in ms since the page started loading.
     pub ready_at_ms: f64,
+    /// How long the worker took to build it from its bytes, in ms.
+    pub build_ms: f64,
 }
 
 /// What is happening to the section's model.

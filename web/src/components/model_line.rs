@@ -28,7 +28,7 @@ pub fn model_line(props: &Props) -> Html {
             Task::Faces { side } => format!("photos letterboxed to {side}x{side}"),
         };
         html! {
-            <p class="status model-ready" role="status" data-ready-ms={format!("{:.0}", m.ready_at_ms)}>
+            <p class="status model-ready" role="status" data-ready-ms={format!("{:.0}", m.ready_at_ms)} data-build-ms={format!("{:.0}", m.build_ms)}>
                 { format!("Model: {} · {} · input {} · {outputs}", m.name, c.arch, c.input) }
             </p>
         }
