@@ -189,3 +189,30 @@ pub async fn browser_with_or_skip(test: &str, extra: &[String]) -> Option<Browse
         Err(e) => panic!("{e}"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    /// How many processes have `needle` in their command line.
+    fn running_with(needle: &str) -> usize {
+        let Ok(dir) = std::fs::read_dir("/proc") else { return 0 };
+        dir.filter_map(|e| std::fs::read(e.ok()?.path().join("cmdline")).ok())
+            .filter(|cmd| String::from_utf8_lossy(cmd).replace('\0', " ").contains(needle))
+            .count()
+    }
+
+    #[tokio::test]
+    async fn a_browser_dropped_without_close_leaves_no_chromium_running() {
+        let Some(browser) = super::browser_or_skip("a_browser_dropped_without_close_leaves_no_chromium_running").await else { return };
+        let flag = format!("--user-data-dir={}", browser.profile.path().display());
+        assert!(running_with(&flag) > 0, "no Chromium runs with {flag}");
+        // What a panicking test does: the browser is dropped, never closed.
+        drop(browser);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while running_with(&flag) > 0 {
+            assert!(Instant::now() < deadline, "Chromium with {flag} still runs after its Browser was dropped");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
