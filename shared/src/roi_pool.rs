@@ -2,11 +2,13 @@
 //! of interest is cut out of its image's feature map and max-pooled to a fixed grid with
 //! PyTorch's adaptive bin edges (`AdaptiveMaxPool2d` on the crop, as the tutorial does per
 //! region in a Python loop). The backward pass sends each bin's gradient to its maximum.
-//! It runs on the CPU, natively and in the browser.
+//! The custom op runs on the CPU, natively and in the browser; on another device (CUDA), or
+//! with candle's kernels chosen, the same pooling is built from candle's own ops.
 
-use candle_core::{bail, CpuStorage, CustomOp2, Layout, Result, Shape, Tensor};
+use candle_core::{bail, CpuStorage, CustomOp2, DType, Device, Layout, Result, Shape, Tensor};
 use rayon::prelude::*;
 
+use crate::kernel_choice::ours_for;
 use crate::op_operand::{cpu_f32_data, f32_data};
 
 const OP: &str = "roi pool";
@@ -14,7 +16,39 @@ const OP: &str = "roi pool";
 /// Pools `features` (N, C, H, W) inside `rois` (R, 5: image index, x0, y0, x1, y1 in
 /// feature-map pixels, corners) to (R, C, `out`, `out`).
 pub fn roi_pool(features: &Tensor, rois: &Tensor, out: usize) -> Result<Tensor> {
-    features.contiguous()?.apply_op2(&rois.contiguous()?, RoiPool { out })
+    if ours_for(features) && matches!(rois.device(), Device::Cpu) {
+        features.contiguous()?.apply_op2(&rois.contiguous()?, RoiPool { out })
+    } else {
+        roi_pool_with_candle_ops(features, rois, out)
+    }
+}
+
+/// [`roi_pool`] from candle's narrow, max and concatenation, on any device, with candle's
+/// autograd: per region the crop, then the maximum of each column bin, then of each row bin
+/// (a rectangle's maximum is the maximum of its columns' maxima). About `2 * out + 3` small
+/// ops a region: slower than the custom op, but it runs wherever the features are.
+fn roi_pool_with_candle_ops(features: &Tensor, rois: &Tensor, out: usize) -> Result<Tensor> {
+    let op = RoiPool { out };
+    let ((n, _, h, w), r) = op.shapes(features.layout(), rois.layout())?;
+    // The regions are a few numbers: read them on the host to cut the crops.
+    let flat: Vec<f32> = rois.to_dtype(DType::F32)?.flatten_all()?.to_vec1()?;
+    let windows = op.windows(&flat, r, (n, h, w))?;
+    let bins = |len: usize| (0..out).map(move |b| (b * len / out, ((b + 1) * len).div_ceil(out)));
+    let pooled = windows
+        .iter()
+        .map(|win| {
+            let (rh, rw) = (win.y1 - win.y0, win.x1 - win.x0);
+            let crop = features.narrow(0, win.image, 1)?.narrow(2, win.y0, rh)?.narrow(3, win.x0, rw)?;
+            let columns = bins(rw).map(|(s, e)| crop.narrow(3, s, e - s)?.max_keepdim(3)).collect::<Result<Vec<_>>>()?;
+            let columns = Tensor::cat(&columns, 3)?;
+            let cells = bins(rh).map(|(s, e)| columns.narrow(2, s, e - s)?.max_keepdim(2)).collect::<Result<Vec<_>>>()?;
+            Tensor::cat(&cells, 2)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    if pooled.is_empty() {
+        return Tensor::zeros((0, features.dim(1)?, out, out), features.dtype(), features.device());
+    }
+    Tensor::cat(&pooled, 0)
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -181,6 +215,31 @@ mod tests {
         bumped[hot] += 1e-3;
         let delta = loss(&Tensor::from_vec(bumped, (n, c, h, w), &Device::Cpu).unwrap()) - loss(x.as_tensor());
         assert!((delta / step as f64 - flat_dx[hot] as f64).abs() < 1e-3, "seed {seed}: {} vs {}", delta / step as f64, flat_dx[hot]);
+    }
+
+    #[test]
+    fn candle_ops_pool_and_backpropagate_like_the_custom_op() {
+        // The path CUDA takes (and `OCELLUS_KERNELS=candle`): same values, same gradient.
+        let (n, c, h, w) = (2, 3, 13, 19);
+        let mut values: Vec<f32> = (0..n * c * h * w).map(|i| i as f32 * 0.01 - 5.0).collect();
+        rand::seq::SliceRandom::shuffle(values.as_mut_slice(), &mut rand::rngs::StdRng::seed_from_u64(7));
+        let x = Var::from_tensor(&Tensor::from_vec(values, (n, c, h, w), &Device::Cpu).unwrap()).unwrap();
+        let rois: Vec<[f32; 5]> = vec![[0., 0., 0., 19., 13.], [1., 2.5, 3.7, 11.1, 9.0], [1., 17., 11., 19., 13.], [0., 4., 4., 5., 5.], [1., 30., 30., 40., 40.]];
+        let r = Tensor::from_vec(rois.concat(), (rois.len(), 5), &Device::Cpu).unwrap();
+        let probe = Tensor::rand(0f32, 1f32, (rois.len(), c, 4, 4), &Device::Cpu).unwrap();
+        let run = |pool: &dyn Fn() -> Tensor| {
+            let y = pool();
+            let dx = (&y * &probe).unwrap().sum_all().unwrap().backward().unwrap().get(&x).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+            (y.flatten_all().unwrap().to_vec1::<f32>().unwrap(), dx)
+        };
+        let ours = run(&|| roi_pool(x.as_tensor(), &r, 4).unwrap());
+        let candle = run(&|| roi_pool_with_candle_ops(x.as_tensor(), &r, 4).unwrap());
+        assert_eq!(ours.0, candle.0);
+        for (i, (a, b)) in ours.1.iter().zip(&candle.1).enumerate() {
+            assert!((a - b).abs() < 1e-5, "gradient {i}: {a} vs {b}");
+        }
+        let err = roi_pool_with_candle_ops(x.as_tensor(), &Tensor::new(&[[2f32, 0., 0., 2., 2.]], &Device::Cpu).unwrap(), 4).unwrap_err();
+        assert!(err.to_string().contains("image 2 of a batch of 2"), "{err}");
     }
 
     #[test]
