@@ -1,6 +1,7 @@
 //! `cargo xtask <task>`: the project's set-up, build and test runner, so that a fresh
 //! machine needs nothing but Rust, npm and this repository.
 
+mod cuda;
 mod process;
 mod toolchain;
 
@@ -13,7 +14,8 @@ const USAGE: &str = "usage: cargo xtask <task>
   test        install what is missing, build the page, run every test (what CI runs)
   serve       install what is missing, build the page and serve it on http://127.0.0.1:8080
   build-web   build the page into target/site (plain static files for any web server)
-  bench-web   time each shipped model in headless Chromium and natively, side by side";
+  bench-web   time each shipped model in headless Chromium and natively, side by side
+  build-cuda  build the trainer with --features cuda (nvcc and CUDA from PyPI; no GPU needed)";
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask/ has a parent").to_path_buf()
@@ -86,6 +88,7 @@ fn main() -> ExitCode {
         "serve" => serve(),
         "build-web" => build_web().map(|_| eprintln!("built {}: serve that folder from any static web server, under any path", site().display())),
         "bench-web" => bench_web(),
+        "build-cuda" => cuda::build(&root()),
         _ => Err(USAGE.into()),
     };
     match result {
