@@ -5,7 +5,7 @@ with the fast recipe's Nesterov SGD and label smoothing), with the same loss and
 random data. Prints one JSON line like bench-step's. Run through
 scripts/bench-training.sh. Not part of CI.
 
-    python torch_train_step.py MODEL THREADS [BATCH] [STEPS]
+    python torch_train_step.py MODEL THREADS [BATCH] [STEPS] [DEVICE: cpu (default) or cuda]
 """
 import json
 import resource
@@ -102,6 +102,9 @@ def main():
     model_name, threads = sys.argv[1], int(sys.argv[2])
     batch = int(sys.argv[3]) if len(sys.argv) > 3 else 100
     steps = int(sys.argv[4]) if len(sys.argv) > 4 else 3
+    device = torch.device(sys.argv[5] if len(sys.argv) > 5 else "cpu")
+    # On a GPU the work is queued: wait for it before reading the clock.
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     if model_name == "lenet":
@@ -112,7 +115,7 @@ def main():
         model, shape, symbols, length = WhitenedCnn(), (3, 32, 32), 10, 1
     else:
         model, shape, symbols, length = ResNet18(8, 4 * 36, 4), (3, 24, 56), 36, 4
-    model.train()
+    model.to(device).train()
     smoothing = 0.0
     if model_name == "whitened-cnn":
         # The fast recipe: Nesterov SGD, BatchNorm biases at 64x the rate, label smoothing 0.2.
@@ -124,16 +127,19 @@ def main():
         smoothing = 0.2
     else:
         opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    x = torch.rand(batch, *shape)
-    y = torch.arange(batch * length) % symbols
+    x = torch.rand(batch, *shape).to(device)
+    y = (torch.arange(batch * length) % symbols).to(device)
 
     def step():
         """Milliseconds of (whole step, forward + loss, backward, optimizer)."""
+        sync()
         start = time.perf_counter()
         opt.zero_grad()
         loss = F.cross_entropy(model(x).reshape(-1, symbols), y, label_smoothing=smoothing)
+        sync()
         forward = time.perf_counter()
         loss.backward()
+        sync()
         backward = time.perf_counter()
         opt.step()
         loss.item()
@@ -144,7 +150,7 @@ def main():
     runs = [step() for _ in range(max(steps, 1))]
     median = lambda i: sorted(r[i] for r in runs)[len(runs) // 2]
     ms = sorted(r[0] for r in runs)
-    print(json.dumps({"impl": "pytorch " + torch.__version__.split("+")[0], "model": model_name, "threads": threads,
+    print(json.dumps({"impl": "pytorch " + torch.__version__.split("+")[0], "device": device.type, "model": model_name, "threads": threads,
                       "batch": batch, "ms": ms[len(ms) // 2], "ms_all": ms,
                       "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                       "phases_ms": {"forward": median(1), "backward": median(2), "optimizer": median(3)}}))

@@ -28,8 +28,8 @@ fn open_cuda(ordinal: usize) -> Result<Device> {
 #[cfg(not(feature = "cuda"))]
 fn open_cuda(ordinal: usize) -> Result<Device> {
     bail!(
-        "cuda:{ordinal} was asked for, but this build has no CUDA support: rebuild with \
-         `cargo build --release -p ocellus-trainer --features cuda` (needs the CUDA toolkit's nvcc), or use --device cpu"
+        "cuda:{ordinal} was asked for, but this build has no CUDA support: build the CUDA trainer with \
+         `cargo xtask build-cuda` (it fetches nvcc and the CUDA libraries from PyPI), or use --device cpu"
     )
 }
 
@@ -61,7 +61,7 @@ mod tests {
     #[test]
     fn cuda_in_a_cpu_build_says_how_to_get_it() {
         let msg = open("cuda:0").unwrap_err().to_string();
-        assert!(msg.contains("--features cuda"), "{msg}");
+        assert!(msg.contains("cargo xtask build-cuda") && msg.contains("--device cpu"), "{msg}");
     }
 
     #[test]

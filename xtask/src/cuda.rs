@@ -8,20 +8,24 @@ use std::path::{Path, PathBuf};
 
 use crate::process::{run, Cmd};
 
-/// The wheels, pinned: nvcc 13.5 is the first PyPI nvcc that ships `nvcc` itself (the cu12
-/// wheels carry only `ptxas`); the libraries are the ones cudarc links to.
+/// The wheels, pinned to CUDA 13.0, the version of the driver (580) on the GPU machines this
+/// project is lent: PTX from a newer nvcc would be refused by that driver's JIT. The unsuffixed
+/// wheels are the first on PyPI to ship `nvcc` itself (the cu12 ones carry only `ptxas`);
+/// `cicc` comes from `nvidia-nvvm`, the headers from the runtime and CCCL wheels.
 const WHEELS: &[&str] = &[
-    "nvidia-cuda-nvcc==13.5.37",
-    "nvidia-cuda-runtime==13.5.37",
-    "nvidia-cuda-cccl==13.3.5.0.6",
-    "nvidia-cuda-nvrtc==13.5.37",
-    "nvidia-cublas==13.10.0.20",
-    "nvidia-curand==10.4.5.25",
+    "nvidia-cuda-nvcc==13.0.88",
+    "nvidia-nvvm==13.0.88",
+    "nvidia-cuda-crt==13.0.88",
+    "nvidia-cuda-runtime==13.0.96",
+    "nvidia-cuda-cccl==13.0.85",
+    "nvidia-cuda-nvrtc==13.0.88",
+    "nvidia-cublas==13.0.2.14",
+    "nvidia-curand==10.4.0.35",
 ];
 
-/// cudarc 0.19 knows CUDA up to 13.4 and refuses 13.5 by name; its 13.4 bindings load the 13.5
-/// libraries (the API is a superset).
-const CUDARC_CUDA_VERSION: &str = "13040";
+/// cudarc's bindings for CUDA 13.0 (it would read the same from `nvcc --version`; set so that
+/// the build does not depend on which nvcc is first on PATH).
+const CUDARC_CUDA_VERSION: &str = "13000";
 
 /// PTX for compute capability 8.0: it runs on the A100 class and, compiled by the driver when
 /// first loaded, on the H100/H200 class (PTX is forward compatible).

@@ -2,7 +2,9 @@
 //! one model on random data, the median of each of those phases, and the
 //! process's peak memory, as one JSON line.
 //! `scripts/bench-training.sh` runs it beside PyTorch, with `OCELLUS_KERNELS=candle` for plain
-//! candle.
+//! candle; `scripts/gpu-check.sh` on CUDA beside the CPU. The weights and the batch come from
+//! seeded host generators, so every device starts from the same numbers and the losses of
+//! the steps (in the JSON line) can be compared across devices.
 
 use std::time::Instant;
 
@@ -54,7 +56,11 @@ pub fn run(args: BenchStepArgs) -> Result<()> {
         StepModel::WhitenedCnn => optimiser(&trainee, &Recipe::fast(trainee.card.arch), 1)?,
         _ => Optimiser::Adam(Adam::new(trainee.trainable(), 1e-3)?),
     };
-    let x = Tensor::rand(0f32, 1f32, (args.batch, 3, input.height as usize, input.width as usize), &device)?;
+    let shape = (args.batch, 3, input.height as usize, input.width as usize);
+    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(0);
+    let pixels: Vec<f32> = (0..shape.0 * shape.1 * shape.2 * shape.3).map(|_| rand::Rng::random::<f32>(&mut rng)).collect();
+    let x = Tensor::from_vec(pixels, shape, &device)?;
+    let mut losses = Vec::new();
     // Milliseconds of [whole step, forward + loss, backward, optimizer].
     let mut step = || -> Result<[f64; 4]> {
         let start = Instant::now();
@@ -67,7 +73,7 @@ pub fn run(args: BenchStepArgs) -> Result<()> {
         let backward = since(backward_start);
         let optimizer_start = Instant::now();
         adam.step(&grads)?;
-        loss.to_scalar::<f32>()?;
+        losses.push(loss.to_scalar::<f32>()?);
         let optimizer = since(optimizer_start);
         Ok([since(start), forward, backward, optimizer])
     };
@@ -96,6 +102,8 @@ pub fn run(args: BenchStepArgs) -> Result<()> {
         "ms_all": ms,
         "peak_rss_mb": peak_rss_mb(),
         "phases_ms": { "forward": phase(1), "backward": phase(2), "optimizer": phase(3) },
+        "device": args.device,
+        "losses": losses,
     });
     println!("{line}");
     Ok(())
