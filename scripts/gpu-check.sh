@@ -68,13 +68,14 @@ run() {
   python3 - "$jsonl" "$threads" > "$report" <<'EOF'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+# bench-step names the whitened CNN "whitenedcnn", PyTorch's script "whitened-cnn".
+same = lambda a, b: a.replace("-", "") == b.replace("-", "")
 def find(impl, device, model):
-    return next((r for r in rows if r["impl"].startswith(impl) and r.get("device") == device and r["model"] == model), {})
+    return next((r for r in rows if r["impl"].startswith(impl) and r.get("device") == device and same(r["model"], model)), {})
 print("| model | batch | Ocellus on CUDA, ms/step | PyTorch on CUDA, ms/step | Ocellus / PyTorch | Ocellus on the CPU (%s threads), ms/step | CUDA losses vs CPU (first steps) |" % sys.argv[2])
 print("|---|---:|---:|---:|---:|---:|---|")
-for model in ["lenet", "captcha", "resnet18", "whitenedcnn"]:
-    key = "whitened-cnn" if model == "whitenedcnn" else model
-    gpu, cpu, torch = find("ocellus", "cuda", model) or find("ocellus", "cuda", key), find("ocellus", "cpu", model) or find("ocellus", "cpu", key), find("pytorch", "cuda", key)
+for model in ["lenet", "captcha", "resnet18", "whitened-cnn"]:
+    gpu, cpu, torch = find("ocellus", "cuda", model), find("ocellus", "cpu", model), find("pytorch", "cuda", model)
     ms = lambda r: "-" if not r else ("failed" if r.get("failed") or "ms" not in r else "%.2f" % r["ms"])
     ratio = "%.2fx" % (gpu["ms"] / torch["ms"]) if "ms" in gpu and "ms" in torch else "-"
     if "losses" in gpu and "losses" in cpu:
@@ -83,7 +84,7 @@ for model in ["lenet", "captcha", "resnet18", "whitenedcnn"]:
         match = "%s (worst relative difference %.1e over %d steps)" % ("same" if worst < 1e-2 else "DIFFERENT", worst, len(pairs))
     else:
         match = "-"
-    print("| %s | %s | %s | %s | %s | %s | %s |" % (key, gpu.get("batch", cpu.get("batch", "-")), ms(gpu), ms(torch), ratio, ms(cpu), match))
+    print("| %s | %s | %s | %s | %s | %s | %s |" % (model, gpu.get("batch", cpu.get("batch", "-")), ms(gpu), ms(torch), ratio, ms(cpu), match))
 EOF
   cat "$report"
 }

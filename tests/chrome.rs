@@ -72,7 +72,7 @@ impl Browser {
         // chromedriver takes a moment to listen: retry until it answers.
         loop {
             match connect(&url, caps.clone()).await {
-                Ok(client) => return Ok(Browser { client, driver, profile: profile }),
+                Ok(client) => return Ok(Browser { client, driver, profile }),
                 Err(e) if Instant::now() > deadline => {
                     let _ = driver.kill();
                     return Err(format!("chromedriver did not start a session: {e}"));

@@ -40,6 +40,13 @@ async fn click_example(browser: &Browser, id: &str, file: &str) {
     browser.wait_for(&format!("#{id} button.example[data-file='{file}']")).await.click().await.unwrap();
 }
 
+/// When section `id`'s model became ready and how long the worker took to build it (ms, as the
+/// page shows them).
+async fn model_timing(browser: &Browser, id: &str) -> (String, String) {
+    let line = browser.wait_for(&format!("#{id} .model-ready")).await;
+    (line.attr("data-ready-ms").await.unwrap().unwrap(), line.attr("data-build-ms").await.unwrap().unwrap())
+}
+
 /// Clicks the example button for `file` in section `id` the moment it shows, as a visitor
 /// would (the page holds the image until the model is ready); returns when the page saw the
 /// click, in ms since it started loading.
@@ -83,8 +90,7 @@ async fn examples_answer_as_natively_and_the_answers_can_be_kept() {
     // On this fresh profile nothing was cached: the page, its worker, the model and the example
     // all came over the network (loopback) before this answer.
     let at = browser.wait_for("#classify .answer[data-at-ms]").await.attr("data-at-ms").await.unwrap().unwrap();
-    let ready = browser.wait_for("#classify .model-ready").await;
-    let (ready, built) = (ready.attr("data-ready-ms").await.unwrap().unwrap(), ready.attr("data-build-ms").await.unwrap().unwrap());
+    let (ready, built) = model_timing(&browser, "classify").await;
     let work = browser.wait_for("#classify .answer .timing").await.text().await.unwrap();
     let work = work.split(" in this browser").next().unwrap_or_default();
     eprintln!("first answer from an example on a fresh profile: {at} ms after the page started loading (clicked at {clicked:.0} ms; its model ready at {ready} ms, built in {built} ms; the answer took {work})");
@@ -98,9 +104,8 @@ async fn examples_answer_as_natively_and_the_answers_can_be_kept() {
         .await
         .unwrap();
     eprintln!("the page's fetches:\n{}", timeline.as_str().unwrap_or_default());
-    for id in ["classify", "captcha", "faces"] {
-        let line = browser.wait_for(&format!("#{id} .model-ready")).await;
-        let (ready, built) = (line.attr("data-ready-ms").await.unwrap().unwrap(), line.attr("data-build-ms").await.unwrap().unwrap());
+    for id in ["captcha", "faces"] {
+        let (ready, built) = model_timing(&browser, id).await;
         eprintln!("{id} model ready at {ready} ms, built in {built} ms");
     }
     browser.client.execute("document.getElementById('classify').scrollIntoView()", vec![]).await.unwrap();

@@ -95,8 +95,9 @@ async fn read_stream(url: &str, reader: ReadableStreamDefaultReader, total: Opti
         let start = bytes.len();
         bytes.resize(start + value.length() as usize, 0);
         value.copy_to(&mut bytes[start..]);
-        if now_ms() - reported >= PROGRESS_EVERY_MS {
-            reported = now_ms();
+        let now = now_ms();
+        if now - reported >= PROGRESS_EVERY_MS {
+            reported = now;
             progress(Progress { loaded: bytes.len() as u64, total });
         }
     }
