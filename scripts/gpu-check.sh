@@ -7,7 +7,10 @@
 #                               each model (LeNet, ResNet-18, the captcha ResNet-18, the whitened
 #                               CNN) on CUDA, on the CPU and in PyTorch on the same GPU, checks
 #                               that the CUDA losses follow the CPU's (same seeded weights and
-#                               batch), and writes the table to ${OUT:-target}/gpu-check.md.
+#                               batch), runs the parity tests (shared/tests/cuda_parity.rs: each
+#                               op and each model's inference; trainer/tests/cuda_steps.rs: one
+#                               training step of each of the seven models, face detectors
+#                               included) and writes the table to ${OUT:-target}/gpu-check.md.
 # Meant to finish in well under 8 minutes. Never run on a GPU yet: no GPU was lent to the task
 # that wrote it. Not part of CI.
 set -euo pipefail
@@ -18,7 +21,14 @@ pack() {
   mkdir -p .gpu
   grep -qx '/.gpu/' .git/info/exclude 2>/dev/null || echo '/.gpu/' >> .git/info/exclude
   gzip -6 -c target/cuda-build/release/ocellus > .gpu/ocellus.gz
-  ls -l .gpu/ocellus.gz
+  # The CUDA parity tests (every op, every model's inference and training step against the
+  # CPU), compiled by build-cuda; the newest build of each.
+  local test exe
+  for test in cuda_parity cuda_steps; do
+    exe=$(ls -t target/cuda-build/release/deps/"$test"-* | grep -v '\.d$' | head -1)
+    gzip -6 -c "$exe" > ".gpu/$test.gz"
+  done
+  ls -l .gpu/
   echo "next, on the GPU machine (carry .gpu): bash scripts/gpu-check.sh run"
 }
 
@@ -52,6 +62,17 @@ run() {
   gzip -dc .gpu/ocellus.gz > "$bin" && chmod +x "$bin"
   export LD_LIBRARY_PATH="$(cuda_library_dirs)${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   local threads; threads=$(nproc)
+  # The parity tests first: OCELLUS_REQUIRE_CUDA turns their "skipping" into a failure here.
+  local test tests_log="$out/gpu-tests.txt"
+  : > "$tests_log"
+  for test in cuda_parity cuda_steps; do
+    gzip -dc ".gpu/$test.gz" > "/tmp/$test" && chmod +x "/tmp/$test"
+    if OCELLUS_REQUIRE_CUDA=1 timeout 180 "/tmp/$test" --nocapture --test-threads 1 >> "$tests_log" 2>&1; then
+      echo "$test: passed" | tee -a "$tests_log" >&2
+    else
+      echo "$test: FAILED" | tee -a "$tests_log" >&2
+    fi
+  done
   : > "$jsonl"
   for model in lenet captcha resnet18 whitened-cnn; do
     local batch=100
@@ -86,6 +107,7 @@ for model in ["lenet", "captcha", "resnet18", "whitened-cnn"]:
         match = "-"
     print("| %s | %s | %s | %s | %s | %s | %s |" % (model, gpu.get("batch", cpu.get("batch", "-")), ms(gpu), ms(torch), ratio, ms(cpu), match))
 EOF
+  { echo; echo "Parity tests (each op, each model's inference and one training step, CUDA against the CPU):"; echo; grep -E '^(test |cuda_)' "$tests_log" | sed 's/^/    /'; } >> "$report"
   cat "$report"
 }
 

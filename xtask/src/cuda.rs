@@ -122,20 +122,34 @@ fn driver_stub(cuda: &Path) -> Result<(), String> {
     run("gcc", &["-shared", "-fPIC", "-Wl,-soname,libcuda.so.1", "-o", dst, src])
 }
 
+/// `cargo args` pointed at the CUDA tree in `cuda`, building into `target`.
+fn cargo_with_cuda(cuda: &Path, target: &Path, args: &[&str]) -> Result<(), String> {
+    Cmd::new("cargo", args)
+        .path_prefix(&cuda.join("bin"))
+        .env("CUDA_ROOT", cuda)
+        .env("CUDA_PATH", cuda)
+        .env("CUDA_COMPUTE_CAP", COMPUTE_CAP)
+        .env("CUDARC_CUDA_VERSION", CUDARC_CUDA_VERSION)
+        .env("CARGO_TARGET_DIR", target)
+        .run()
+}
+
+/// CI's CUDA step: the trainer and every test of the CUDA build compiled (the CUDA kernels
+/// included) in the test profile, in the CPU build's own target folder so that the
+/// dependencies the `cuda` feature does not touch are reused rather than built again; then
+/// the CPU binary is put back in `target/debug` (the CUDA one would need a GPU driver to start).
+pub fn check(root: &Path) -> Result<(), String> {
+    let cuda = ensure_toolkit(root)?;
+    let target = root.join("target");
+    cargo_with_cuda(&cuda, &target, &["test", "--features", "cuda", "-p", "ocellus", "-p", "ocellus-trainer", "--no-run"])?;
+    Cmd::new("cargo", &["build", "-p", "ocellus-trainer", "--bin", "ocellus"]).run()
+}
+
 /// Builds the trainer with `--features cuda` and compiles the CUDA-enabled tests (no GPU needed).
 pub fn build(root: &Path) -> Result<(), String> {
     let cuda = ensure_toolkit(root)?;
     let target = target_dir(root);
-    let cargo = |args: &[&str]| {
-        Cmd::new("cargo", args)
-            .path_prefix(&cuda.join("bin"))
-            .env("CUDA_ROOT", &cuda)
-            .env("CUDA_PATH", &cuda)
-            .env("CUDA_COMPUTE_CAP", COMPUTE_CAP)
-            .env("CUDARC_CUDA_VERSION", CUDARC_CUDA_VERSION)
-            .env("CARGO_TARGET_DIR", &target)
-            .run()
-    };
+    let cargo = |args: &[&str]| cargo_with_cuda(&cuda, &target, args);
     cargo(&["build", "--release", "--features", "cuda", "-p", "ocellus-trainer"])?;
     cargo(&["test", "--release", "--features", "cuda", "-p", "ocellus", "-p", "ocellus-trainer", "--no-run"])?;
     eprintln!(

@@ -1,6 +1,7 @@
 //! `cargo xtask <task>`: the project's set-up, build and test runner, so that a fresh
 //! machine needs nothing but Rust, npm and this repository.
 
+mod csp;
 mod cuda;
 mod process;
 mod toolchain;
@@ -11,7 +12,7 @@ use std::process::ExitCode;
 use process::Cmd;
 
 const USAGE: &str = "usage: cargo xtask <task>
-  test        install what is missing, build the page, run every test (what CI runs)
+  test        install what is missing, build the page, run every test, compile the CUDA build (what CI runs)
   serve       install what is missing, build the page and serve it on http://127.0.0.1:8080
   build-web   build the page into target/site (plain static files for any web server)
   bench-web   time each shipped model in headless Chromium and natively, side by side
@@ -26,16 +27,19 @@ fn site() -> PathBuf {
     root().join("target/site")
 }
 
-/// Builds the page (release, with wasm-opt) into `target/site`; returns the tools folder.
+/// Builds the page (release, with wasm-opt) into `target/site`, its Content-Security-Policy
+/// written in; returns the tools folder.
 fn build_web() -> Result<PathBuf, String> {
     let root = root();
     let tools = toolchain::ensure_web_tools(&root)?;
     Cmd::new("trunk", &["build", "--release"]).dir(&root.join("web")).path_prefix(&tools).run()?;
+    csp::write(&site())?;
     Ok(tools)
 }
 
 /// Everything CI checks: the page built by trunk, the wasm parity test in headless Chromium,
-/// then every native test of the workspace, the browser tests against the built page included.
+/// then every native test of the workspace, the browser tests against the built page included,
+/// and last the CUDA build compiled with its tests (nvcc from PyPI; no GPU needed).
 fn test() -> Result<(), String> {
     let root = root();
     let chromedriver = toolchain::ensure_browser()?;
@@ -58,10 +62,12 @@ fn test() -> Result<(), String> {
     // CI always lays ../shared/data beside the checkout: there, a real-data test that would
     // skip fails instead.
     if std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false") {
-        tests.env("OCELLUS_REQUIRE_DATA", "1").run()
+        tests.env("OCELLUS_REQUIRE_DATA", "1").run()?;
     } else {
-        tests.run()
+        tests.run()?;
     }
+    // Last, so that no test runs the CUDA binary: the CUDA build compiles (no GPU needed).
+    cuda::check(&root)
 }
 
 /// Builds the page and serves it (trunk's server) on localhost.
