@@ -11,12 +11,14 @@ use sha2::{Digest, Sha256};
 /// The policy, with `hashes` (CSP hash sources) of the inline scripts to allow.
 /// `wasm-unsafe-eval` lets the page compile its own wasm (fetched from 'self' only);
 /// inline style attributes stay allowed (the prediction bars' widths), style sheets do not;
-/// `blob:` and `data:` images are the user's own photos and the drawn results.
+/// `blob:` and `data:` images are the user's own photos and the drawn results; `blob:` workers
+/// because gloo-worker starts the worker from a two-line `blob:` shim that imports `worker.js`
+/// (a `blob:` worker inherits this policy, so it too loads scripts from 'self' only).
 pub fn policy(hashes: &[String]) -> String {
     let scripts: String = hashes.iter().map(|h| format!(" '{h}'")).collect();
     format!(
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{scripts}; style-src 'self'; style-src-attr 'unsafe-inline'; \
-         img-src 'self' blob: data:; media-src 'self' blob: mediastream:; connect-src 'self'; worker-src 'self'; \
+         img-src 'self' blob: data:; media-src 'self' blob: mediastream:; connect-src 'self'; worker-src 'self' blob:; \
          object-src 'none'; base-uri 'self'; form-action 'none'"
     )
 }
