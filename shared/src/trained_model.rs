@@ -182,6 +182,36 @@ mod tests {
         assert!(err.to_string().contains("shape"), "{err}");
     }
 
+    /// A safetensors file from its header JSON and data bytes, with a LeNet card.
+    fn hand_made(tensors_json: &str, header_len: Option<u64>, data: &[u8]) -> Vec<u8> {
+        let card = serde_json::to_string(&ModelCard::new(Task::Classify, Arch::LeNet, InputSize::square(32), vec!["a".into()])).unwrap();
+        let meta = serde_json::json!({ "ocellus": card }).to_string();
+        let header = format!("{{\"__metadata__\":{meta}{tensors_json}}}");
+        let mut bytes = header_len.unwrap_or(header.len() as u64).to_le_bytes().to_vec();
+        bytes.extend(header.as_bytes());
+        bytes.extend(data);
+        bytes
+    }
+
+    #[test]
+    fn hostile_headers_are_refused_before_anything_is_allocated() {
+        let cases = [
+            // A header that claims terabytes.
+            ("a header of a terabyte", hand_made("", Some(1 << 40), &[])),
+            // A tensor whose bytes lie beyond the end of the file, claiming 10^12 values.
+            ("data outside the file", hand_made(r#","x":{"dtype":"F32","shape":[1000000,1000000],"data_offsets":[0,4000000000000]}"#, None, &[0; 16])),
+            // Two tensors on the same bytes.
+            ("overlapping tensors", hand_made(r#","x":{"dtype":"F32","shape":[4],"data_offsets":[0,16]},"y":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}"#, None, &[0; 16])),
+            // A shape that does not match its bytes.
+            ("a shape larger than its bytes", hand_made(r#","x":{"dtype":"F32","shape":[4096,4096],"data_offsets":[0,16]}"#, None, &[0; 16])),
+        ];
+        for (what, bytes) in cases {
+            let err = TrainedModel::from_bytes(&bytes, &Device::Cpu).unwrap_err();
+            assert!(matches!(err, Error::NotAModel(_) | Error::Candle(_)), "{what}: {err}");
+            eprintln!("{what}: {err}");
+        }
+    }
+
     #[test]
     fn plain_safetensors_without_card_is_not_a_model() {
         let t = Tensor::zeros(3, DType::F32, &Device::Cpu).unwrap();

@@ -134,15 +134,13 @@ fn cargo_with_cuda(cuda: &Path, target: &Path, args: &[&str]) -> Result<(), Stri
         .run()
 }
 
-/// CI's CUDA step: the trainer and every test of the CUDA build compiled (the CUDA kernels
-/// included) in the test profile, in the CPU build's own target folder so that the
-/// dependencies the `cuda` feature does not touch are reused rather than built again; then
-/// the CPU binary is put back in `target/debug` (the CUDA one would need a GPU driver to start).
+/// `cargo xtask check-cuda`: the trainer and every test of the CUDA build compiled (the CUDA kernels
+/// included) in the test profile, into the CUDA build's own target folder: sharing the CPU
+/// build's would reuse little (two packages resolve other dependency features than the whole
+/// workspace) and would replace `target/debug/ocellus` with a binary that needs a GPU driver.
 pub fn check(root: &Path) -> Result<(), String> {
     let cuda = ensure_toolkit(root)?;
-    let target = root.join("target");
-    cargo_with_cuda(&cuda, &target, &["test", "--features", "cuda", "-p", "ocellus", "-p", "ocellus-trainer", "--no-run"])?;
-    Cmd::new("cargo", &["build", "-p", "ocellus-trainer", "--bin", "ocellus"]).run()
+    cargo_with_cuda(&cuda, &target_dir(root), &["test", "--features", "cuda", "-p", "ocellus", "-p", "ocellus-trainer", "--no-run"])
 }
 
 /// Builds the trainer with `--features cuda` and compiles the CUDA-enabled tests (no GPU needed).
