@@ -4,7 +4,7 @@
 
 use candle_core::Device;
 use ocellus::{Arch, InputSize, ModelCard, Task, TrainedModel};
-use ocellus_e2e::chrome::{browser_or_skip, site_or_skip, PATIENCE};
+use ocellus_e2e::chrome::{browser_or_skip, site_or_skip, Browser, PATIENCE};
 use ocellus_e2e::fixture_images::generated;
 use ocellus_e2e::static_server::StaticServer;
 
@@ -22,6 +22,11 @@ document.head.appendChild(s);
 await new Promise(r => setTimeout(r, 300));
 done({ seen, fetched, injected: window.__injected === true });
 "#;
+
+/// Waits for an element at `xpath`; `what` names the failure.
+async fn wait_xpath(browser: &Browser, xpath: &str, what: &str) {
+    browser.client.wait().at_most(PATIENCE).for_element(fantoccini::Locator::XPath(xpath)).await.expect(what);
+}
 
 #[tokio::test]
 async fn the_policy_refuses_other_origins_and_inline_scripts_and_markup_stays_text() {
@@ -56,21 +61,9 @@ async fn the_policy_refuses_other_origins_and_inline_scripts_and_markup_stays_te
     let image_path = dir.path().join(&image.name);
     std::fs::write(&image_path, &image.bytes).unwrap();
     browser.upload("#classify input[type=file]", &model).await;
-    browser
-        .client
-        .wait()
-        .at_most(PATIENCE)
-        .for_element(fantoccini::Locator::XPath("//p[contains(@class,'model-ready')][contains(., 'markup-labels.safetensors')]"))
-        .await
-        .expect("the page never took the model with markup labels");
+    wait_xpath(&browser, "//p[contains(@class,'model-ready')][contains(., 'markup-labels.safetensors')]", "the page never took the model with markup labels").await;
     browser.upload("#classify input[type=file]", &image_path).await;
-    browser
-        .client
-        .wait()
-        .at_most(PATIENCE)
-        .for_element(fantoccini::Locator::XPath("//li[contains(@class,'prediction')]/span[@class='label'][starts-with(text(), '<img')]"))
-        .await
-        .expect("the markup label is not shown as text");
+    wait_xpath(&browser, "//li[contains(@class,'prediction')]/span[@class='label'][starts-with(text(), '<img')]", "the markup label is not shown as text").await;
     let found = browser.client.execute("return [document.getElementById('injected') === null, window.__pwned === undefined]", vec![]).await.unwrap();
     assert_eq!(found, serde_json::json!([true, true]), "a label became HTML");
     browser.close().await;
