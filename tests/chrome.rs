@@ -84,12 +84,35 @@ impl Browser {
 
     /// Waits for an element matching `css`.
     pub async fn wait_for(&self, css: &str) -> Element {
-        self.client
+        let found = self
+            .client
             .wait()
             .at_most(PATIENCE)
             .for_element(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("the page never showed {css}: {e}"))
+            .await;
+        match found {
+            Ok(e) => e,
+            Err(e) => panic!("the page never showed {css}: {e}\n{}", self.state_for_failure(css).await),
+        }
+    }
+
+    /// What a failed wait leaves for the reader: the page's text (where it says what went
+    /// wrong: a model that failed, an answer still "Working") and a screenshot.
+    async fn state_for_failure(&self, css: &str) -> String {
+        let text = match self.client.execute("return document.body ? document.body.innerText : ''", vec![]).await {
+            Ok(v) => v.as_str().unwrap_or_default().to_owned(),
+            Err(e) => format!("(the page's text could not be read: {e})"),
+        };
+        let name: String = css.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+        let shot = match self.client.screenshot().await {
+            Ok(png) => {
+                let path = crate::repo_root().join("target/e2e").join(format!("timeout-{name}.png"));
+                let saved = std::fs::create_dir_all(path.parent().unwrap()).and_then(|_| std::fs::write(&path, png));
+                saved.map(|_| path.display().to_string()).unwrap_or_else(|e| format!("(screenshot not saved: {e})"))
+            }
+            Err(e) => format!("(no screenshot: {e})"),
+        };
+        format!("the page's text then:\n{text}\nscreenshot: {shot}")
     }
 
     /// The text of every element matching `css`.
