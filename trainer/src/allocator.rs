@@ -11,6 +11,7 @@
 
 use std::alloc::{GlobalAlloc, Layout};
 use std::mem::MaybeUninit;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use mimalloc::MiMalloc;
 use rayon::prelude::*;
@@ -21,30 +22,75 @@ const PARALLEL_ZERO_FROM: usize = 4 << 20;
 /// Bytes per parallel fill task.
 const ZERO_CHUNK: usize = 1 << 20;
 
-/// mimalloc, with large zeroed allocations filled on the threads.
+/// mimalloc, with large zeroed allocations filled on the threads, counting the bytes it holds
+/// (so that a training step's memory can be measured before the real batch size is tried).
 pub struct TrainerAllocator;
+
+/// Bytes allocated and not yet freed.
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+/// The most `LIVE` reached since [`reset_peak`].
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+fn grew(bytes: usize) {
+    let now = LIVE.fetch_add(bytes, Ordering::Relaxed) + bytes;
+    PEAK.fetch_max(now, Ordering::Relaxed);
+}
+
+fn shrank(bytes: usize) {
+    LIVE.fetch_sub(bytes, Ordering::Relaxed);
+}
+
+/// Bytes the program holds now.
+pub fn live_bytes() -> usize {
+    LIVE.load(Ordering::Relaxed)
+}
+
+/// Starts a new peak measurement from what is held now.
+pub fn reset_peak() {
+    PEAK.store(LIVE.load(Ordering::Relaxed), Ordering::Relaxed);
+}
+
+/// The most bytes held at once since [`reset_peak`].
+pub fn peak_bytes() -> usize {
+    PEAK.load(Ordering::Relaxed)
+}
 
 // SAFETY: every call is forwarded to mimalloc; `alloc_zeroed` only adds a fill of the block
 // mimalloc returned, within its size.
 unsafe impl GlobalAlloc for TrainerAllocator {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        unsafe { MiMalloc.alloc(layout) }
+        let ptr = unsafe { MiMalloc.alloc(layout) };
+        if !ptr.is_null() {
+            grew(layout.size());
+        }
+        ptr
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        shrank(layout.size());
         unsafe { MiMalloc.dealloc(ptr, layout) }
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        unsafe { MiMalloc.realloc(ptr, layout, new_size) }
+        let new = unsafe { MiMalloc.realloc(ptr, layout, new_size) };
+        if !new.is_null() {
+            shrank(layout.size());
+            grew(new_size);
+        }
+        new
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         if layout.size() < PARALLEL_ZERO_FROM || rayon::current_num_threads() < 2 {
-            return unsafe { MiMalloc.alloc_zeroed(layout) };
+            let ptr = unsafe { MiMalloc.alloc_zeroed(layout) };
+            if !ptr.is_null() {
+                grew(layout.size());
+            }
+            return ptr;
         }
         let ptr = unsafe { MiMalloc.alloc(layout) };
         if !ptr.is_null() {
+            grew(layout.size());
             // SAFETY: mimalloc gave `layout.size()` writable bytes at `ptr`, owned by no one else yet.
             let block = unsafe { std::slice::from_raw_parts_mut(ptr.cast::<MaybeUninit<u8>>(), layout.size()) };
             block.par_chunks_mut(ZERO_CHUNK).for_each(|chunk| chunk.fill(MaybeUninit::new(0)));
@@ -79,6 +125,16 @@ mod tests {
             let v = vec![0u8; n];
             assert!(v.iter().all(|&b| b == 0), "{n} bytes");
         }
+    }
+
+    #[test]
+    fn the_peak_counts_what_was_held_at_once() {
+        reset_peak();
+        let before = peak_bytes();
+        let block = vec![1u8; 64 << 20];
+        drop(block);
+        // Other tests allocate meanwhile: the peak is at least the block.
+        assert!(peak_bytes() >= before + (64 << 20), "{} -> {}", before, peak_bytes());
     }
 
     #[test]

@@ -45,6 +45,10 @@ pub fn train_and_record(
     setup(&trainee)?;
     println!("model: {} with {} parameters, input {}", trainee.card.arch, trainee.parameter_count(), trainee.card.input);
     let files = RunFiles::for_weights(&opts.out);
+    let stale = files.remove_stale_temps()?;
+    if stale > 0 {
+        println!("removed {stale} half-written file(s) an interrupted run left beside {}", opts.out.display());
+    }
     let fit_opts = FitOptions {
         recipe: recipe.clone(),
         seed: opts.seed,

@@ -190,6 +190,7 @@ pub fn fit(
             state.history.len()
         );
     }
+    super::memory_check::check_batch_fits(trainee, lesson, train, recipe.batch_size, &trainee.device)?;
     interrupt::install();
     let names = lesson.metric_names();
     let device = trainee.device.clone();

@@ -10,6 +10,7 @@ pub mod history;
 pub mod interrupt;
 pub mod lesson;
 pub mod lookahead;
+pub mod memory_check;
 pub mod objective;
 pub mod optimiser;
 pub mod patch_whitening;

@@ -31,6 +31,16 @@ impl RunFiles {
             lock: sibling("lock"),
         }
     }
+
+    /// Removes the half-written temporaries a killed run left of these files; the caller
+    /// holds the run's lock. Returns how many went.
+    pub fn remove_stale_temps(&self) -> anyhow::Result<usize> {
+        let mut removed = 0;
+        for path in [&self.weights, &self.checkpoint, &self.history, &self.plot] {
+            removed += crate::atomic_file::remove_stale_temps(path)?;
+        }
+        Ok(removed)
+    }
 }
 
 #[cfg(test)]
