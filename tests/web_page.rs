@@ -147,6 +147,20 @@ async fn bad_files_are_named_and_the_users_own_model_is_used() {
     let error = browser.wait_for("#classify .answer-error").await.text().await.unwrap();
     assert!(error.starts_with("notes.txt: ") && error.contains("decode"), "{error}");
 
+    // A 2 GiB file (sparse: no disk used) is refused by its size, before the tab reads it.
+    let huge = dir.path().join("huge.png");
+    std::fs::File::create(&huge).unwrap().set_len(2 << 30).unwrap();
+    browser.upload(input, &huge).await;
+    browser
+        .client
+        .wait()
+        .at_most(ocellus_e2e::chrome::PATIENCE)
+        .for_element(fantoccini::Locator::XPath("//*[contains(@class,'answer-error')][contains(., 'huge.png')]"))
+        .await
+        .expect("the page never refused the 2 GiB file");
+    let error = browser.wait_for("#classify .answer-error").await.text().await.unwrap();
+    assert!(error.contains("huge.png") && error.contains("2.0 GiB") && error.contains("256 MiB"), "{error}");
+
     browser.upload(input, &broken).await;
     let error = browser.wait_for("#classify .model-error").await.text().await.unwrap();
     assert!(error.contains("broken.safetensors"), "{error}");

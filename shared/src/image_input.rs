@@ -15,6 +15,9 @@ use crate::{Error, InputSize, Result};
 pub const MAX_SIDE: u32 = 16_384;
 /// Largest decoded size accepted, in bytes.
 pub const MAX_DECODED_BYTES: u64 = 512 * 1024 * 1024;
+/// Largest file the page reads (an image or a weights file): a bigger one is refused before a
+/// byte of it is read, so that a mistaken drop of a 2 GB video never takes the tab's memory.
+pub const MAX_FILE_BYTES: u64 = 256 << 20;
 /// The resize filter: fixed, so that trainer and browser agree to the bit.
 pub const RESIZE_FILTER: FilterType = FilterType::Triangle;
 

@@ -33,10 +33,21 @@ pub async fn fetch_text(url: &str) -> Result<String, String> {
     String::from_utf8(fetch_bytes(url).await?).map_err(|_| format!("{url} is not UTF-8 text"))
 }
 
-/// Reads a file the user gave (picker, drop or paste).
+/// Reads a file the user gave (picker, drop or paste); one over
+/// [`ocellus::image_input::MAX_FILE_BYTES`] is refused by its size alone, unread.
 pub async fn read_file(file: &File) -> Result<Vec<u8>, String> {
+    let max = ocellus::image_input::MAX_FILE_BYTES;
+    if file.size() > max as f64 {
+        return Err(format!("it is {}, more than the {} the page takes (an image or a model)", mib_or_gib(file.size()), mib_or_gib(max as f64)));
+    }
     let buffer = JsFuture::from(file.array_buffer()).await.map_err(|e| js_error(&file.name(), e))?;
     Ok(Uint8Array::new(&buffer).to_vec())
+}
+
+/// `2.0 GiB`, `256 MiB`.
+fn mib_or_gib(bytes: f64) -> String {
+    const GIB: f64 = (1u64 << 30) as f64;
+    if bytes >= GIB { format!("{:.1} GiB", bytes / GIB) } else { format!("{:.0} MiB", bytes / (1u64 << 20) as f64) }
 }
 
 /// A `blob:` URL showing `blob` (for the image preview).

@@ -3,6 +3,7 @@
 
 mod csp;
 mod cuda;
+mod fuzz;
 mod process;
 mod toolchain;
 
@@ -17,7 +18,9 @@ const USAGE: &str = "usage: cargo xtask <task>
   build-web   build the page into target/site (plain static files for any web server)
   bench-web   time each shipped model in headless Chromium and natively, side by side
   build-cuda  build the trainer with --features cuda (nvcc and CUDA from PyPI; no GPU needed)
-  check-cuda  compile the CUDA trainer and its tests in the test profile (nvcc from PyPI; no GPU needed)";
+  check-cuda  compile the CUDA trainer and its tests in the test profile (nvcc from PyPI; no GPU needed)
+  fuzz [SECONDS] [TARGET...]
+              run each fuzz target (libFuzzer, nightly) for SECONDS (default 60), print a table";
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask/ has a parent").to_path_buf()
@@ -97,6 +100,14 @@ fn main() -> ExitCode {
         "bench-web" => bench_web(),
         "build-cuda" => cuda::build(&root()),
         "check-cuda" => cuda::check(&root()),
+        "fuzz" => {
+            let rest: Vec<String> = std::env::args().skip(2).collect();
+            let (seconds, targets) = match rest.first().and_then(|s| s.parse::<u64>().ok()) {
+                Some(s) => (s, rest[1..].to_vec()),
+                None => (60, rest),
+            };
+            fuzz::fuzz(&root(), seconds, &targets)
+        }
         _ => Err(USAGE.into()),
     };
     match result {

@@ -39,6 +39,11 @@ const HEADER: [&str; 7] = ["Name", "width", "height", "xmin", "ymin", "xmax", "y
 /// Reads `csv`, looking images up in `images`.
 pub fn read(csv: &Path, images: &Path) -> Result<FaceBoxes> {
     let text = std::fs::read_to_string(csv).with_context(|| format!("{}: cannot read", csv.display()))?;
+    parse(&text, csv, images)
+}
+
+/// Parses the CSV `text` read from `csv` (named in every message), looking images up in `images`.
+pub fn parse(text: &str, csv: &Path, images: &Path) -> Result<FaceBoxes> {
     let mut lines = text.lines().enumerate();
     let header: Vec<String> = match lines.next() {
         Some((_, h)) => h.split(',').map(|c| c.trim().to_ascii_lowercase()).collect(),
