@@ -161,6 +161,20 @@ async fn bad_files_are_named_and_the_users_own_model_is_used() {
     let error = browser.wait_for("#classify .answer-error").await.text().await.unwrap();
     assert!(error.contains("huge.png") && error.contains("2.0 GiB") && error.contains("256 MiB"), "{error}");
 
+    // A decompression bomb: a tiny PNG claiming 50,000 x 50,000 pixels is refused by its header.
+    let bomb = dir.path().join("bomb.png");
+    std::fs::write(&bomb, ocellus::fixtures::png_claiming_size(50_000, 50_000)).unwrap();
+    browser.upload(input, &bomb).await;
+    browser
+        .client
+        .wait()
+        .at_most(ocellus_e2e::chrome::PATIENCE)
+        .for_element(fantoccini::Locator::XPath("//*[contains(@class,'answer-error')][contains(., 'bomb.png')]"))
+        .await
+        .expect("the page never refused the bomb");
+    let error = browser.wait_for("#classify .answer-error").await.text().await.unwrap();
+    assert!(error.contains("50000x50000"), "{error}");
+
     browser.upload(input, &broken).await;
     let error = browser.wait_for("#classify .model-error").await.text().await.unwrap();
     assert!(error.contains("broken.safetensors"), "{error}");

@@ -229,13 +229,14 @@ async fn no_serious_accessibility_violation_on_a_desktop_or_a_phone() {
     for (w, h) in [(1100, 1000), (390, 844)] {
         browser.client.set_window_size(w, h).await.unwrap();
         browser.client.goto(&server.url).await.unwrap();
-        // Every section with an answer shown, so the answers' markup is checked too.
-        for (id, task) in [("classify", "classify"), ("captcha", "captcha"), ("faces", "faces")] {
+        // Every section with an answer shown, so the answers' markup is checked too. Each answer
+        // is awaited before the next click: an answer arriving between WebDriver's scroll and
+        // its click moves the sections below it, and the click then lands beside the button
+        // (what failed CI twice: Faces never got its image).
+        for (id, task, answer) in [("classify", "classify", ".prediction"), ("captcha", "captcha", ".code"), ("faces", "faces", "svg.faces")] {
             click_example(&browser, id, &first(task).file).await;
+            browser.wait_for(&format!("#{id} {answer}")).await;
         }
-        browser.wait_for("#classify .prediction").await;
-        browser.wait_for("#captcha .code").await;
-        browser.wait_for("#faces svg.faces").await;
         let found = serious_violations(&browser, &axe).await;
         assert!(found.is_empty(), "at {w}x{h}:\n{}", found.join("\n"));
         if w < 500 {

@@ -10,10 +10,10 @@ use std::sync::OnceLock;
 use candle_core::Device;
 use ocellus::captcha_code::{code_from_file_name, Alphabet};
 use ocellus::face_detection::{detect, DetectOptions};
-use ocellus::image_input::{decode_rgb, resize, rgb_to_chw};
+use ocellus::image_input::{decode_rgb, image_tensor, resize, rgb_to_chw};
 use ocellus::manifest::Manifest;
 use ocellus::proposals::{self, Mode};
-use ocellus::{InputSize, Task, TrainedModel};
+use ocellus::{Arch, InputSize, Task, TrainedModel};
 
 /// The largest decoded image the forward-pass target runs the models on (bigger ones only
 /// cost time: the decoder's limits are `decode_image`'s business).
@@ -131,8 +131,16 @@ pub fn model_forward(data: &[u8]) {
                 let code = model.read_captcha(data).expect("a decodable image is read");
                 assert_eq!(code.code.chars().count(), length);
             }
+            Task::Faces { .. } if !matches!(model.card.arch, Arch::FastRcnn { .. } | Arch::SingleShot { .. }) => {
+                // RCNN classifies each region's crop: the crop a fuzzed image becomes (its whole
+                // 416-pixel search would make each run take seconds and the fuzzer learn little).
+                let x = image_tensor(data, model.card.input, &Device::Cpu).expect("a decodable image becomes a crop");
+                let logits = model.logits(&x).expect("the crop is scored");
+                assert_eq!(logits.dims()[0], 1);
+            }
             Task::Faces { .. } => {
-                let options = DetectOptions { proposals: 50, ..Default::default() };
+                // Fewer regions and a smaller photo than the page's: the same code, more runs a second.
+                let options = DetectOptions { proposals: 50, side: Some(96), ..Default::default() };
                 let found = detect(model, &img, options, || 0.0).expect("a decodable image is searched for faces");
                 for face in &found.faces {
                     let b = face.bounds;

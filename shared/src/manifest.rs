@@ -27,7 +27,7 @@ impl ManifestEntry {
     /// The file's URL relative to the page's `models/` folder, versioned by its hash.
     pub fn url(&self) -> String {
         match &self.sha256 {
-            Some(hash) => format!("models/{}?v={}", self.file, &hash[..hash.len().min(16)]),
+            Some(hash) => format!("models/{}?v={}", self.file, hash.chars().take(16).collect::<String>()),
             None => format!("models/{}", self.file),
         }
     }
@@ -41,9 +41,20 @@ pub struct Manifest {
 }
 
 impl Manifest {
-    /// Parses the manifest's JSON text.
+    /// Parses the manifest's JSON text; a file name that leaves `models/` or a hash that is not
+    /// hex is refused, naming the entry.
     pub fn parse(json: &str) -> Result<Manifest, String> {
-        serde_json::from_str(json).map_err(|e| format!("the model manifest cannot be read: {e}"))
+        let manifest: Manifest = serde_json::from_str(json).map_err(|e| format!("the model manifest cannot be read: {e}"))?;
+        for (i, m) in manifest.models.iter().enumerate() {
+            let bad_name = m.file.is_empty() || m.file.starts_with('.') || m.file.contains(['/', '\\', '?', '#']);
+            if bad_name {
+                return Err(format!("the model manifest's entry {} names the file {:?}: a plain file name in models/ is expected", i + 1, m.file));
+            }
+            if let Some(hash) = m.sha256.as_deref().filter(|h| h.is_empty() || !h.bytes().all(|b| b.is_ascii_hexdigit())) {
+                return Err(format!("the model manifest's entry {} ({}) has the sha256 {hash:?}: hex digits are expected", i + 1, m.file));
+            }
+        }
+        Ok(manifest)
     }
 
     /// The model offered first for `task`: the one marked default, else the first listed.
@@ -79,5 +90,20 @@ mod tests {
         assert_eq!(m.models[0].url(), "models/a.safetensors?v=0123456789abcdef");
         assert_eq!(m.models[0].bytes, Some(5));
         assert_eq!(m.models[1].url(), "models/b.safetensors");
+    }
+
+    /// Found by the `manifest` fuzz target: a multi-byte character inside the hash's first 16
+    /// bytes made `url()` slice through it and panic (the page's start-up would have died).
+    #[test]
+    fn a_hash_or_file_name_that_is_not_one_is_refused_naming_the_entry() {
+        let with = |file: &str, hash: &str| format!(r#"{{"models":[{{"file":"{file}","name":"A","task":"classify","sha256":"{hash}"}}]}}"#);
+        let err = Manifest::parse(&with("a.safetensors", "0123456789abcdeϤ0")).unwrap_err();
+        assert!(err.contains("entry 1 (a.safetensors)") && err.contains("hex digits"), "{err}");
+        for file in ["../secret", "a/b.safetensors", ".hidden", ""] {
+            let err = Manifest::parse(&with(file, "00")).unwrap_err();
+            assert!(err.contains("a plain file name"), "{file}: {err}");
+        }
+        let entry = ManifestEntry { file: "a".into(), name: "A".into(), task: "classify".into(), default: false, sha256: Some("ϤϤϤϤϤϤϤϤϤ".into()), bytes: None };
+        assert_eq!(entry.url(), "models/a?v=ϤϤϤϤϤϤϤϤϤ", "url() never slices inside a character");
     }
 }

@@ -369,3 +369,13 @@ fn a_batch_too_large_for_memory_is_refused_up_front_with_one_that_fits() {
         String::from_utf8_lossy(&run.stderr)
     );
 }
+
+#[test]
+fn a_place_that_cannot_be_written_is_named_before_training() {
+    let data = tempfile::tempdir().unwrap();
+    write_class_folders(data.path(), 5, 25);
+    // /proc refuses new files even to root, so this holds whoever runs the tests.
+    let out = Path::new("/proc/ocellus-cannot-write/m.safetensors");
+    let err = fails(&train_args(data.path(), out, &["--arch", "lenet"], "1"));
+    assert!(err.contains("cannot create folder /proc/ocellus-cannot-write"), "{err}");
+}
