@@ -9,6 +9,10 @@ pub enum Error {
     /// The image is larger than the decoder accepts (a guard against decompression bombs).
     #[error("image is too large: {width}x{height} pixels (the limit is {limit}x{limit} and {max_mib} MiB decoded)")]
     ImageTooLarge { width: u32, height: u32, limit: u32, max_mib: u64 },
+    /// The image's header asks for more memory than the decoder may take before its size could
+    /// even be read (where memory is 32-bit, as in the page, the size itself overflows).
+    #[error("image is too large: its header claims more pixels than the limit of {limit}x{limit} and {max_mib} MiB decoded")]
+    ImageHeaderTooLarge { limit: u32, max_mib: u64 },
     /// The file is not a weights file written by Ocellus.
     #[error("not an Ocellus model: {0}")]
     NotAModel(String),

@@ -29,9 +29,12 @@ pub fn decode_rgb(bytes: &[u8]) -> Result<RgbImage> {
             .map_err(|e| Error::Image(e.to_string()))
     };
     // Read the header first so that a huge image is refused before anything is allocated.
-    let (width, height) = reader()?
-        .into_dimensions()
-        .map_err(|e| Error::Image(e.to_string()))?;
+    let (width, height) = reader()?.into_dimensions().map_err(|e| match e {
+        // In wasm32 a PNG claiming 50,000 x 50,000 overflows the decoder's size sums before
+        // its size is known; the browser test caught the unclear "Memory limit exceeded".
+        image::ImageError::Limits(_) => Error::ImageHeaderTooLarge { limit: MAX_SIDE, max_mib: MAX_DECODED_BYTES >> 20 },
+        e => Error::Image(e.to_string()),
+    })?;
     let too_large = || Error::ImageTooLarge {
         width,
         height,
