@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::process::{output, run};
+use crate::process::{output, run, Cmd};
 
 /// trunk 0.22 needs a newer rustc than this project's; 0.21 builds offline.
 const TRUNK: &str = "0.21.14";
@@ -36,12 +36,12 @@ pub fn ensure_web_tools(root: &Path) -> Result<PathBuf, String> {
         eprintln!("installing trunk {TRUNK} (a one-time build of about 10 minutes)");
         // Without its default features trunk has no TLS stack and no update check: neither is
         // needed offline, and the build is shorter.
-        run("cargo", &["install", "--locked", "--no-default-features", "trunk", "--version", &format!("={TRUNK}")])?;
+        install_tool(root, &["--locked", "--no-default-features", "trunk", "--version", &format!("={TRUNK}")])?;
     }
     if !output("wasm-bindgen", &["--version"]).contains(WASM_BINDGEN) {
         eprintln!("installing wasm-bindgen-cli {WASM_BINDGEN} (a one-time build of 5-10 minutes)");
         // Not --locked: its lock file pins a crate version the registry no longer serves.
-        run("cargo", &["install", "wasm-bindgen-cli", "--version", &format!("={WASM_BINDGEN}")])?;
+        install_tool(root, &["wasm-bindgen-cli", "--version", &format!("={WASM_BINDGEN}")])?;
     }
     let tools = tools_dir(root);
     let bin = tools.join("node_modules/.bin");
@@ -51,6 +51,20 @@ pub fn ensure_web_tools(root: &Path) -> Result<PathBuf, String> {
         run("npm", &["install", "--no-audit", "--no-fund", "--prefix", prefix, &format!("binaryen@{BINARYEN}")])?;
     }
     Ok(bin)
+}
+
+/// `cargo install args`, built for a short build rather than the fastest binary: trunk's own
+/// release profile asks for fat LTO in one codegen unit, which serialises the end of its build
+/// on one core, and these tools only drive other programs. Both installs share one target
+/// folder, so the crates they have in common are built once.
+fn install_tool(root: &Path, args: &[&str]) -> Result<(), String> {
+    let mut all = vec!["install"];
+    all.extend_from_slice(args);
+    Cmd::new("cargo", &all)
+        .env("CARGO_PROFILE_RELEASE_LTO", "false")
+        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
+        .env("CARGO_TARGET_DIR", root.join("target/tool-build"))
+        .run()
 }
 
 /// axe-core, the accessibility engine the browser tests inject into the page (npm);
