@@ -2,7 +2,7 @@
 
 use candle_core::Device;
 use sha2::Digest;
-use ocellus::{Task, TrainedModel};
+use ocellus::{TaskKind, TrainedModel};
 use ocellus_e2e::{cifar10_or_skip, manifest, repo_root};
 
 #[test]
@@ -39,7 +39,7 @@ fn held_out_accuracy(cifar: &std::path::Path, file: &str) -> f64 {
     use ocellus_trainer::dataset::split::{limit, split};
     use ocellus_trainer::dataset::{Catalog, Source};
     let bytes = std::fs::read(repo_root().join("static/models").join(file)).unwrap();
-    let model = TrainedModel::from_bytes(&bytes, &Device::Cpu).unwrap().expect_task(&Task::Classify).unwrap();
+    let model = TrainedModel::from_bytes(&bytes, &Device::Cpu).unwrap().expect_task(TaskKind::Classify).unwrap();
     let facts = model.card.training.clone().unwrap();
     let catalog = Catalog::open(cifar).unwrap();
     let kept = limit(catalog.samples.len(), facts.limit, facts.seed);

@@ -10,7 +10,7 @@ use fantoccini::Locator;
 use ocellus::face_detection::{detect, DetectOptions};
 use ocellus::forward_timing::{median, time_forward};
 use ocellus::manifest::ManifestEntry;
-use ocellus::kernel_choice::{set_kernels, Kernels};
+use ocellus::ops::kernel_choice::{set_kernels, Kernels};
 use ocellus::TrainedModel;
 use ocellus_e2e::chrome::{Browser, PATIENCE};
 use ocellus_e2e::static_server::StaticServer;

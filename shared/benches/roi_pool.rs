@@ -7,7 +7,7 @@
 use std::time::Instant;
 
 use candle_core::{Device, IndexOp, Tensor, Var};
-use ocellus::roi_pool::roi_pool;
+use ocellus::ops::roi_pool::roi_pool;
 
 /// The tutorial's per-region pooling, written with candle's tensor ops.
 fn looped(features: &Tensor, rois: &[[f32; 5]], out: usize) -> candle_core::Result<Tensor> {
@@ -38,15 +38,14 @@ fn looped(features: &Tensor, rois: &[[f32; 5]], out: usize) -> candle_core::Resu
 /// Median milliseconds of `runs` calls.
 fn time(runs: usize, mut f: impl FnMut()) -> f64 {
     f();
-    let mut ms: Vec<f64> = (0..runs)
+    let ms: Vec<f64> = (0..runs)
         .map(|_| {
             let start = Instant::now();
             f();
             start.elapsed().as_secs_f64() * 1000.0
         })
         .collect();
-    ms.sort_by(f64::total_cmp);
-    ms[ms.len() / 2]
+    ocellus::forward_timing::median(&ms)
 }
 
 fn main() {

@@ -54,9 +54,12 @@ pub struct DetectOptions {
     pub side: Option<u32>,
 }
 
+/// The tutorial's merge IoU: a region overlapping a better face by more than this is dropped.
+pub const MERGE_IOU: f32 = 0.3;
+
 impl Default for DetectOptions {
     fn default() -> Self {
-        DetectOptions { threshold: 0.99, merge_iou: 0.3, proposals: 2000, side: None }
+        DetectOptions { threshold: 0.99, merge_iou: MERGE_IOU, proposals: 2000, side: None }
     }
 }
 
@@ -83,9 +86,35 @@ pub struct Detections {
 impl Detections {
     /// The faces at another threshold and merge IoU, from the same candidates.
     pub fn rethreshold(&self, threshold: f32, merge_iou: f32) -> Vec<Scored> {
-        let kept: Vec<Scored> = self.candidates.iter().filter(|c| c.score > threshold).copied().collect();
-        nms(&kept, merge_iou)
+        faces_at(&self.candidates, threshold, merge_iou)
     }
+}
+
+/// The faces among scored `candidates` at `threshold`, overlaps merged (best first): what a
+/// detection keeps, and what the page's slider redraws without running the model again.
+pub fn faces_at(candidates: &[Scored], threshold: f32, merge_iou: f32) -> Vec<Scored> {
+    let kept: Vec<Scored> = candidates.iter().filter(|c| c.score > threshold).copied().collect();
+    nms(&kept, merge_iou)
+}
+
+/// A photo as the tutorial's detectors see it: letterboxed to a square side, with the regions
+/// selective search proposes on that square (in its pixels).
+pub struct Letterboxed {
+    /// How the photo maps onto the square.
+    pub letterbox: Letterbox,
+    /// The square image.
+    pub input: RgbImage,
+    /// Up to the asked number of proposals, as boxes in `input`'s pixels.
+    pub proposals: Vec<BoxXyxy>,
+}
+
+/// Letterboxes `photo` to `side` x `side` and proposes up to `count` regions on it (selective
+/// search, fast mode): the first step of training and of detection alike.
+pub fn letterboxed_proposals(photo: &RgbImage, side: u32, count: usize) -> Letterboxed {
+    let letterbox = Letterbox::new(photo.dimensions(), (side, side));
+    let input = letterbox.apply(photo);
+    let proposals = selective_search(&input, Mode::Fast, count, 1).iter().map(BoxXyxy::from).collect();
+    Letterboxed { letterbox, input, proposals }
 }
 
 /// The regions of `proposals` as Fast-RCNN's (R, 5) input: image 0, corners.
@@ -139,11 +168,8 @@ pub fn detect(model: &TrainedModel, photo: &RgbImage, options: DetectOptions, cl
         found.faces = found.rethreshold(options.threshold, options.merge_iou);
         return Ok(found);
     }
-    let letterbox = Letterbox::new(photo.dimensions(), (side, side));
-    let input = letterbox.apply(photo);
     let start = clock();
-    let proposals: Vec<BoxXyxy> =
-        selective_search(&input, Mode::Fast, options.proposals, 1).iter().map(|p| BoxXyxy::from_xywh(p.x as f32, p.y as f32, p.w as f32, p.h as f32)).collect();
+    let Letterboxed { letterbox, input, proposals } = letterboxed_proposals(photo, side, options.proposals);
     let proposals_ms = clock() - start;
     let start = clock();
     let device = model.device();
@@ -167,7 +193,7 @@ mod tests {
     fn untrained(arch: Arch, input: InputSize) -> TrainedModel {
         let bytes = match arch {
             Arch::FastRcnn { .. } => crate::fixtures::face_model_bytes(64),
-            _ => crate::fixtures::untrained_model_bytes(&ModelCard::new(Task::Faces { side: 64 }, arch, input, vec!["background".into(), "face".into()])),
+            _ => crate::fixtures::untrained_model_bytes(&ModelCard::new(Task::Faces { side: 64 }, arch, input, crate::model_card::face_labels())),
         };
         TrainedModel::from_bytes(&bytes, &Device::Cpu).unwrap()
     }

@@ -45,7 +45,7 @@ pub fn untrained_model_bytes(card: &crate::ModelCard) -> Vec<u8> {
 /// box out of the photo).
 pub fn face_model_bytes(side: u32) -> Vec<u8> {
     use crate::{Arch, InputSize, ModelCard, Task};
-    let card = ModelCard::new(Task::Faces { side }, Arch::FastRcnn { width: 1 }, InputSize::square(side), vec!["background".into(), "face".into()]);
+    let card = ModelCard::new(Task::Faces { side }, Arch::FastRcnn { width: 1 }, InputSize::square(side), crate::model_card::face_labels());
     let (card, mut tensors) = crate::weights::read(&untrained_model_bytes(&card), &candle_core::Device::Cpu).expect("weights read back");
     for (name, t) in tensors.iter_mut() {
         if name.starts_with("offsets.3.") {

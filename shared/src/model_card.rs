@@ -35,14 +35,46 @@ pub enum Task {
     },
 }
 
+/// The labels of every face model, in output order (`ModelCard::labels` of `Task::Faces`).
+pub fn face_labels() -> Vec<String> {
+    vec!["background".into(), "face".into()]
+}
+
+/// Which task a model does, without its settings: what a caller asks a model file to be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TaskKind {
+    /// [`Task::Classify`].
+    Classify,
+    /// [`Task::Captcha`], of any length.
+    Captcha,
+    /// [`Task::Faces`], of any side.
+    Faces,
+}
+
+impl TaskKind {
+    /// The task's name as the command line spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            TaskKind::Classify => "classify",
+            TaskKind::Captcha => "captcha",
+            TaskKind::Faces => "faces",
+        }
+    }
+}
+
 impl Task {
+    /// Which task this is.
+    pub fn kind(&self) -> TaskKind {
+        match self {
+            Task::Classify => TaskKind::Classify,
+            Task::Captcha { .. } => TaskKind::Captcha,
+            Task::Faces { .. } => TaskKind::Faces,
+        }
+    }
+
     /// The task's name as the command line spells it.
     pub fn name(&self) -> &'static str {
-        match self {
-            Task::Classify => "classify",
-            Task::Captcha { .. } => "captcha",
-            Task::Faces { .. } => "faces",
-        }
+        self.kind().name()
     }
 }
 
@@ -221,7 +253,7 @@ mod tests {
 
     #[test]
     fn face_cards_name_the_detector_and_the_letterbox_side() {
-        let card = ModelCard::new(Task::Faces { side: 256 }, Arch::FastRcnn { width: 1 }, InputSize::square(256), vec!["background".into(), "face".into()]);
+        let card = ModelCard::new(Task::Faces { side: 256 }, Arch::FastRcnn { width: 1 }, InputSize::square(256), face_labels());
         let json = serde_json::to_string(&card).unwrap();
         assert!(json.contains(r#""task":{"kind":"faces","side":256}"#), "{json}");
         assert!(json.contains(r#""arch":{"name":"fast-rcnn","width":1}"#), "{json}");

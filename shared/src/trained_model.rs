@@ -8,7 +8,7 @@ use candle_nn::VarBuilder;
 use crate::captcha_code::{read_code, Alphabet, ReadCode};
 use crate::image_input::image_tensor;
 use crate::prediction::{top_k, Prediction};
-use crate::{weights, Error, ModelCard, Network, Result, Task};
+use crate::{weights, Error, ModelCard, Network, Result, Task, TaskKind};
 
 /// A network rebuilt from a weights file, in evaluation mode.
 #[derive(Debug, Clone)]
@@ -37,8 +37,8 @@ impl TrainedModel {
     }
 
     /// Fails with a clear error unless the model is for `task`.
-    pub fn expect_task(self, task: &Task) -> Result<Self> {
-        if self.card.task.name() != task.name() {
+    pub fn expect_task(self, task: TaskKind) -> Result<Self> {
+        if self.card.task.kind() != task {
             return Err(Error::WrongTask { expected: task.name().into(), found: self.card.task.name().into() });
         }
         Ok(self)

@@ -6,7 +6,7 @@
 
 use candle_core::{DType, Device, ModuleT, Tensor, Var};
 use candle_nn::{VarBuilder, VarMap};
-use ocellus::batch_norm::BatchNorm;
+use ocellus::ops::batch_norm::BatchNorm;
 use ocellus::models::single_shot::MULTIPLE;
 use ocellus::{Arch, InputSize, ModelCard, Network, Task};
 use rand::rngs::StdRng;
@@ -66,20 +66,20 @@ fn compare_op(what: &str, inputs: &[Tensor], f: impl Fn(&[Tensor]) -> Tensor) {
 #[test]
 fn convolutions_agree() {
     for (x, w, stride, pad) in [([2, 3, 9, 9], [4, 3, 3, 3], 1, 1), ([2, 3, 9, 9], [5, 3, 3, 3], 2, 1), ([1, 8, 7, 5], [6, 8, 1, 1], 1, 0), ([2, 3, 8, 8], [24, 3, 2, 2], 1, 0), ([2, 3, 12, 12], [6, 3, 5, 5], 1, 0)] {
-        compare_op(&format!("conv2d {x:?} * {w:?} stride {stride} pad {pad}"), &[random(&x, 1), random(&w, 2)], |t| ocellus::conv::conv2d(&t[0], &t[1], stride, pad).unwrap());
+        compare_op(&format!("conv2d {x:?} * {w:?} stride {stride} pad {pad}"), &[random(&x, 1), random(&w, 2)], |t| ocellus::ops::conv::conv2d(&t[0], &t[1], stride, pad).unwrap());
     }
 }
 
 #[test]
 fn max_pools_agree_on_odd_sizes() {
-    compare_op("max_pool2d", &[random(&[2, 3, 7, 9], 3)], |t| ocellus::max_pool::max_pool2d(&t[0], 2).unwrap());
-    compare_op("relu_max_pool2d", &[random(&[2, 3, 9, 7], 4)], |t| ocellus::max_pool::relu_max_pool2d(&t[0], 3).unwrap());
+    compare_op("max_pool2d", &[random(&[2, 3, 7, 9], 3)], |t| ocellus::ops::max_pool::max_pool2d(&t[0], 2).unwrap());
+    compare_op("relu_max_pool2d", &[random(&[2, 3, 9, 7], 4)], |t| ocellus::ops::max_pool::relu_max_pool2d(&t[0], 3).unwrap());
 }
 
 #[test]
 fn element_ops_agree() {
-    compare_op("gelu", &[random(&[2, 3, 5, 5], 5)], |t| ocellus::gelu::gelu(&(&t[0] * 3.0).unwrap()).unwrap());
-    compare_op("channel bias", &[random(&[2, 4, 5, 3], 6), random(&[4], 7)], |t| ocellus::channel_bias::add_channel_bias(&t[0], &t[1]).unwrap());
+    compare_op("gelu", &[random(&[2, 3, 5, 5], 5)], |t| ocellus::ops::gelu::gelu(&(&t[0] * 3.0).unwrap()).unwrap());
+    compare_op("channel bias", &[random(&[2, 4, 5, 3], 6), random(&[4], 7)], |t| ocellus::ops::channel_bias::add_channel_bias(&t[0], &t[1]).unwrap());
 }
 
 #[test]
@@ -89,7 +89,7 @@ fn roi_pooling_agrees() {
     let Some(gpu) = cuda() else { return };
     let run = |device: &Device| {
         let f = Var::from_tensor(&random(&[2, 3, 12, 12], 8).to_device(device).unwrap()).unwrap();
-        let y = ocellus::roi_pool::roi_pool(f.as_tensor(), &rois.to_device(device).unwrap(), 4).unwrap();
+        let y = ocellus::ops::roi_pool::roi_pool(f.as_tensor(), &rois.to_device(device).unwrap(), 4).unwrap();
         let g = (&y * random(y.dims(), 9).to_device(device).unwrap()).unwrap().sum_all().unwrap().backward().unwrap();
         (y, g.get(f.as_tensor()).unwrap().clone())
     };

@@ -81,6 +81,8 @@ unsafe impl GlobalAlloc for TrainerAllocator {
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        // rayon's own count, not `ocellus::ops::threads()`: that reads the environment, which
+        // allocates, and this is the allocator.
         if layout.size() < PARALLEL_ZERO_FROM || rayon::current_num_threads() < 2 {
             let ptr = unsafe { MiMalloc.alloc_zeroed(layout) };
             if !ptr.is_null() {

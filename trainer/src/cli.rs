@@ -133,15 +133,9 @@ pub enum PrepareTask {
 /// `ocellus prepare faces`.
 #[derive(Debug, Args)]
 pub struct PrepareFacesArgs {
-    /// Data folder holding `bbox.csv` (Name,width,height,xmin,ymin,xmax,ymax) and `images/`.
-    #[arg(long)]
-    pub data: PathBuf,
-    /// The box CSV, if not DATA/bbox.csv.
-    #[arg(long)]
-    pub csv: Option<PathBuf>,
-    /// The images folder, if not DATA/images.
-    #[arg(long)]
-    pub images: Option<PathBuf>,
+    /// The face data.
+    #[command(flatten)]
+    pub faces: FaceDataArgs,
     /// Where the regions go (and are resumed from).
     #[arg(long, default_value = "faces-regions.jsonl")]
     pub cache: PathBuf,
@@ -255,9 +249,9 @@ pub struct TrainOptions {
     /// Seed of the shuffle, the split and augmentation.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
-    /// cpu, cuda or cuda:N.
-    #[arg(long, default_value = "cpu")]
-    pub device: String,
+    /// Where the tensors live.
+    #[command(flatten)]
+    pub device: DeviceArg,
     /// Use at most this many images (a seeded random subset), for quick runs.
     #[arg(long)]
     pub limit: Option<usize>,
@@ -387,6 +381,21 @@ pub struct TrainFacesArgs {
     pub train: TrainOptions,
 }
 
+/// `--device`, shared by every command that runs a model.
+#[derive(Debug, Args, Clone)]
+pub struct DeviceArg {
+    /// cpu, cuda or cuda:N.
+    #[arg(long = "device", default_value = "cpu")]
+    pub name: String,
+}
+
+impl DeviceArg {
+    /// Opens the device, with a clear error for one that cannot work.
+    pub fn open(&self) -> anyhow::Result<candle_core::Device> {
+        crate::device::open(&self.name)
+    }
+}
+
 /// Detection settings for eval and test.
 #[derive(Debug, Args, Clone)]
 pub struct DetectArgs {
@@ -400,6 +409,14 @@ pub struct DetectArgs {
     /// Proposals scored per photo.
     #[arg(long, default_value_t = 2000)]
     pub proposals: usize,
+}
+
+impl DetectArgs {
+    /// The detection options these settings give for `card`'s model.
+    pub fn options(&self, card: &ocellus::ModelCard) -> ocellus::face_detection::DetectOptions {
+        let threshold = self.threshold.unwrap_or_else(|| ocellus::face_detection::default_threshold(card));
+        ocellus::face_detection::DetectOptions { threshold, merge_iou: self.merge_iou, proposals: self.proposals, side: None }
+    }
 }
 
 /// `ocellus eval faces`.
@@ -557,9 +574,9 @@ pub struct TestClassifyArgs {
     /// Batch size for inference.
     #[arg(long, default_value_t = 100)]
     pub batch_size: usize,
-    /// cpu, cuda or cuda:N.
-    #[arg(long, default_value = "cpu")]
-    pub device: String,
+    /// Where the tensors live.
+    #[command(flatten)]
+    pub device: DeviceArg,
 }
 
 /// `ocellus bench`.
@@ -571,9 +588,9 @@ pub struct BenchArgs {
     /// Leave out the width-64 ResNet-18 (its training step takes tens of seconds on a CPU).
     #[arg(long)]
     pub quick: bool,
-    /// cpu, cuda or cuda:N.
-    #[arg(long, default_value = "cpu")]
-    pub device: String,
+    /// Where the tensors live.
+    #[command(flatten)]
+    pub device: DeviceArg,
 }
 
 /// `ocellus bench-step`.
@@ -589,9 +606,9 @@ pub struct BenchStepArgs {
     /// Timed steps after one warm-up step; the median is reported.
     #[arg(long, default_value_t = 3)]
     pub steps: usize,
-    /// cpu, cuda or cuda:N.
-    #[arg(long, default_value = "cpu")]
-    pub device: String,
+    /// Where the tensors live.
+    #[command(flatten)]
+    pub device: DeviceArg,
 }
 
 /// The models `bench-step` can time.
@@ -681,7 +698,7 @@ pub struct TestCaptchaArgs {
     /// Batch size for inference.
     #[arg(long, default_value_t = 100)]
     pub batch_size: usize,
-    /// cpu, cuda or cuda:N.
-    #[arg(long, default_value = "cpu")]
-    pub device: String,
+    /// Where the tensors live.
+    #[command(flatten)]
+    pub device: DeviceArg,
 }

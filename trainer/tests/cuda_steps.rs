@@ -15,7 +15,7 @@ use ocellus_trainer::detection::photo_set::Photo;
 use ocellus_trainer::detection::region_lesson::RegionLesson;
 use ocellus_trainer::detection::sample_cache::ImageSamples;
 use ocellus_trainer::detection::single_shot_lesson::{FacePhoto, SingleShotLesson};
-use ocellus_trainer::training::fit::optimiser;
+use ocellus_trainer::training::optimiser::Optimiser;
 use ocellus_trainer::training::{Classification, CodeReading, ImageLesson, Lesson, Objective, Recipe, Trainee};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -65,7 +65,7 @@ fn compare_step(card: ModelCard, recipe: Recipe, lesson: &dyn Lesson, examples: 
     let what = card.arch.to_string();
     let run = |device: &Device| -> (f32, f32, Vec<(String, Tensor)>) {
         let trainee = Trainee::new(card.clone(), device, 11).unwrap();
-        let mut opt = optimiser(&trainee, &recipe, 1).unwrap();
+        let mut opt = Optimiser::for_recipe(&trainee, &recipe, 1).unwrap();
         let loss = |t: &Trainee| lesson.batch(&t.network, examples, true, None, device).unwrap().loss;
         let first = loss(&trainee);
         opt.step(&first.backward().unwrap()).unwrap();

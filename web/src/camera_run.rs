@@ -66,9 +66,14 @@ impl CameraRun {
 
     /// Records a frame sent at `now`; returns its number.
     pub fn sent_frame(&mut self, size: (u32, u32), now: f64) -> u64 {
-        self.sent += 1;
-        self.in_flight = Some((self.sent, size, now));
+        self.sent_frame_as(self.sent + 1, size, now);
         self.sent
+    }
+
+    /// Records frame `job` (numbered by the sender, above every earlier one) sent at `now`.
+    pub fn sent_frame_as(&mut self, job: u64, size: (u32, u32), now: f64) {
+        self.sent = job;
+        self.in_flight = Some((job, size, now));
     }
 
     /// Records the answer for frame `job` arriving at `now`; an answer for any other frame

@@ -7,12 +7,12 @@ use candle_core::Device;
 use gloo_worker::{HandlerId, Worker, WorkerScope};
 use ocellus::face_detection::{detect, DetectOptions, CAMERA_SIDE};
 use ocellus::forward_timing::time_forward;
-use ocellus::kernel_choice::{set_kernels, Kernels};
+use ocellus::ops::kernel_choice::{set_kernels, Kernels};
 use ocellus::proposals::{selective_search, Mode};
-use ocellus::{Task, TrainedModel};
+use ocellus::{Task, TaskKind, TrainedModel};
 
 use crate::clock::now_ms;
-use crate::protocol::{Reply, Request, Slot};
+use crate::protocol::{Reply, Request, Slot, TOP_LABELS};
 
 /// The worker's state: one model per section.
 #[derive(Default)]
@@ -25,40 +25,10 @@ impl Inference {
     pub fn handle(&mut self, request: Request) -> Reply {
         match request {
             Request::Load { slot, follow_task, source, bytes } => self.load(slot, follow_task, source, &bytes),
-            Request::ReadCaptcha { slot, job, name, image } => {
-                let Some(model) = self.models.get(&slot) else {
-                    return Reply::Failed { slot, job, message: "no model is loaded yet".into() };
-                };
-                let start = now_ms();
-                match model.read_captcha(&image) {
-                    Ok(read) => Reply::CodeRead { slot, job, read, ms: now_ms() - start },
-                    Err(e) => Reply::Failed { slot, job, message: format!("{name}: {e}") },
-                }
-            }
-            Request::Classify { slot, job, name, image, top } => {
-                let Some(model) = self.models.get(&slot) else {
-                    return Reply::Failed { slot, job, message: "no model is loaded yet".into() };
-                };
-                let start = now_ms();
-                match model.classify(&image, top) {
-                    Ok(top) => Reply::Classified { slot, job, top, ms: now_ms() - start },
-                    Err(e) => Reply::Failed { slot, job, message: format!("{name}: {e}") },
-                }
-            }
-            Request::DetectFaces { slot, job, name, image } => {
-                let Some(model) = self.models.get(&slot) else {
-                    return Reply::Failed { slot, job, message: "no model is loaded yet".into() };
-                };
-                let found = ocellus::image_input::decode_rgb(&image).and_then(|photo| {
-                    // The page thresholds itself: keep every scored region.
-                    let options = DetectOptions { threshold: f32::NEG_INFINITY, ..Default::default() };
-                    detect(model, &photo, options, now_ms).map(|d| (photo.dimensions(), d))
-                });
-                match found {
-                    Ok((size, d)) => Reply::FacesFound { slot, job, size, candidates: d.candidates, proposals_ms: d.proposals_ms, model_ms: d.model_ms },
-                    Err(e) => Reply::Failed { slot, job, message: format!("{name}: {e}") },
-                }
-            }
+            Request::Answer { slot, job, name, image } => match self.models.get(&slot) {
+                Some(model) => answer(model, slot, job, &name, &image),
+                None => Reply::Failed { slot, job, message: "no model is loaded yet".into() },
+            },
             Request::DetectFrame { slot, job, width, height, rgba } => {
                 let Some(model) = self.models.get(&slot) else {
                     return Reply::FrameFailed { slot, job, message: "no face model is loaded yet".into() };
@@ -107,9 +77,9 @@ impl Inference {
             _ => slot,
         };
         let model = model.and_then(|m| match slot {
-            Slot::Classify => m.expect_task(&Task::Classify),
-            Slot::Captcha => m.expect_task(&Task::Captcha { length: 0 }),
-            Slot::Faces => m.expect_task(&Task::Faces { side: 0 }),
+            Slot::Classify => m.expect_task(TaskKind::Classify),
+            Slot::Captcha => m.expect_task(TaskKind::Captcha),
+            Slot::Faces => m.expect_task(TaskKind::Faces),
             Slot::Bench => Ok(m),
         });
         match model {
@@ -121,6 +91,22 @@ impl Inference {
             Err(e) => Reply::LoadFailed { slot, message: format!("{source} cannot be used: {e}") },
         }
     }
+}
+
+/// The answer `model` gives for `image`, as its card's task asks.
+fn answer(model: &TrainedModel, slot: Slot, job: u64, name: &str, image: &[u8]) -> Reply {
+    let start = now_ms();
+    let answered = match model.card.task.kind() {
+        TaskKind::Classify => model.classify(image, TOP_LABELS).map(|top| Reply::Classified { slot, job, top, ms: now_ms() - start }),
+        TaskKind::Captcha => model.read_captcha(image).map(|read| Reply::CodeRead { slot, job, read, ms: now_ms() - start }),
+        TaskKind::Faces => ocellus::image_input::decode_rgb(image).and_then(|photo| {
+            // The page thresholds itself: keep every scored region.
+            let options = DetectOptions { threshold: f32::NEG_INFINITY, ..Default::default() };
+            let d = detect(model, &photo, options, now_ms)?;
+            Ok(Reply::FacesFound { slot, job, size: photo.dimensions(), candidates: d.candidates, proposals_ms: d.proposals_ms, model_ms: d.model_ms })
+        }),
+    };
+    answered.unwrap_or_else(|e| Reply::Failed { slot, job, message: format!("{name}: {e}") })
 }
 
 /// The section that serves a task.
@@ -170,7 +156,7 @@ mod tests {
         let reply = worker.handle(Request::Load { slot: Slot::Classify, follow_task: false, source: "lenet".into(), bytes: shipped_lenet() });
         assert!(matches!(&reply, Reply::Loaded { card, .. } if card.labels.len() == 10), "{reply:?}");
         let Reply::Classified { top, job: 7, .. } =
-            worker.handle(Request::Classify { slot: Slot::Classify, job: 7, name: "x.png".into(), image: png(), top: 5 })
+            worker.handle(Request::Answer { slot: Slot::Classify, job: 7, name: "x.png".into(), image: png() })
         else {
             panic!("no answer")
         };
@@ -183,14 +169,14 @@ mod tests {
     #[test]
     fn bad_inputs_are_named_and_keep_the_model() {
         let mut worker = Inference::default();
-        let reply = worker.handle(Request::Classify { slot: Slot::Classify, job: 1, name: "a.png".into(), image: png(), top: 5 });
+        let reply = worker.handle(Request::Answer { slot: Slot::Classify, job: 1, name: "a.png".into(), image: png() });
         assert!(matches!(reply, Reply::Failed { ref message, .. } if message.contains("no model")), "{reply:?}");
         worker.handle(Request::Load { slot: Slot::Classify, follow_task: false, source: "lenet".into(), bytes: shipped_lenet() });
         let reply = worker.handle(Request::Load { slot: Slot::Classify, follow_task: false, source: "notes.safetensors".into(), bytes: b"hello".to_vec() });
         assert!(matches!(reply, Reply::LoadFailed { ref message, .. } if message.contains("notes.safetensors")), "{reply:?}");
-        let reply = worker.handle(Request::Classify { slot: Slot::Classify, job: 2, name: "cv.pdf".into(), image: b"%PDF".to_vec(), top: 5 });
+        let reply = worker.handle(Request::Answer { slot: Slot::Classify, job: 2, name: "cv.pdf".into(), image: b"%PDF".to_vec() });
         assert!(matches!(reply, Reply::Failed { ref message, job: 2, .. } if message.starts_with("cv.pdf")), "{reply:?}");
-        let reply = worker.handle(Request::Classify { slot: Slot::Classify, job: 3, name: "ok.png".into(), image: png(), top: 5 });
+        let reply = worker.handle(Request::Answer { slot: Slot::Classify, job: 3, name: "ok.png".into(), image: png() });
         assert!(matches!(reply, Reply::Classified { .. }), "the earlier model is still there: {reply:?}");
         // A classifier refuses to read captchas, and a captcha slot refuses a classifier.
         let reply = worker.handle(Request::Load { slot: Slot::Captcha, follow_task: false, source: "lenet".into(), bytes: shipped_lenet() });
@@ -210,7 +196,7 @@ mod tests {
         let bytes = face_model();
         let reply = worker.handle(Request::Load { slot: Slot::Classify, follow_task: true, source: "faces".into(), bytes: bytes.clone() });
         assert!(matches!(reply, Reply::Loaded { slot: Slot::Faces, .. }), "{reply:?}");
-        let Reply::FacesFound { candidates, size, job: 3, .. } = worker.handle(Request::DetectFaces { slot: Slot::Faces, job: 3, name: "p.png".into(), image: png() }) else {
+        let Reply::FacesFound { candidates, size, job: 3, .. } = worker.handle(Request::Answer { slot: Slot::Faces, job: 3, name: "p.png".into(), image: png() }) else {
             panic!("no faces reply")
         };
         assert_eq!(size, (40, 30));
@@ -240,7 +226,7 @@ mod tests {
         // A face model is not a classifier, and a broken photo is named.
         let reply = worker.handle(Request::Load { slot: Slot::Classify, follow_task: false, source: "faces.safetensors".into(), bytes: face_model() });
         assert!(matches!(reply, Reply::LoadFailed { ref message, .. } if message.contains("faces.safetensors")), "{reply:?}");
-        let reply = worker.handle(Request::DetectFaces { slot: Slot::Faces, job: 4, name: "broken.jpg".into(), image: b"nope".to_vec() });
+        let reply = worker.handle(Request::Answer { slot: Slot::Faces, job: 4, name: "broken.jpg".into(), image: b"nope".to_vec() });
         assert!(matches!(reply, Reply::Failed { ref message, job: 4, .. } if message.starts_with("broken.jpg")), "{reply:?}");
     }
 }

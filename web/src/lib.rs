@@ -10,6 +10,8 @@ pub mod clock;
 pub mod components;
 pub mod engine;
 pub mod inference;
+pub mod loading;
 pub mod model_fetch;
+pub mod page;
 pub mod protocol;
 pub mod section;

@@ -3,7 +3,7 @@
 use ocellus::boxes::merge::Scored;
 use ocellus::captcha_code::ReadCode;
 use ocellus::prediction::Prediction;
-use ocellus::kernel_choice::Kernels;
+use ocellus::ops::kernel_choice::Kernels;
 use ocellus::ModelCard;
 use serde::{Deserialize, Serialize};
 
@@ -20,6 +20,9 @@ pub enum Slot {
     Bench,
 }
 
+/// How many labels a classifier's answer holds (the page shows them all).
+pub const TOP_LABELS: usize = 5;
+
 /// What the page asks of the worker.
 #[derive(Debug, Serialize, Deserialize)]
 pub enum Request {
@@ -35,8 +38,9 @@ pub enum Request {
         #[serde(with = "serde_bytes")]
         bytes: Vec<u8>,
     },
-    /// Classify an encoded image with the model in `slot`.
-    Classify {
+    /// Answer for an encoded image with the model in `slot`, as its card's task asks:
+    /// the top [`TOP_LABELS`] labels, the captcha's code, or every scored face region.
+    Answer {
         /// The section asking.
         slot: Slot,
         /// Echoed in the reply, so a late answer to an earlier image is recognised.
@@ -44,32 +48,6 @@ pub enum Request {
         /// The image's name, for messages.
         name: String,
         /// The encoded image, as the user gave it.
-        #[serde(with = "serde_bytes")]
-        image: Vec<u8>,
-        /// How many labels to return.
-        top: usize,
-    },
-    /// Read the code in a captcha image with the model in `slot`.
-    ReadCaptcha {
-        /// The section asking.
-        slot: Slot,
-        /// Echoed in the reply.
-        job: u64,
-        /// The image's name, for messages.
-        name: String,
-        /// The encoded image.
-        #[serde(with = "serde_bytes")]
-        image: Vec<u8>,
-    },
-    /// Find the faces in an encoded photo with the model in `slot`.
-    DetectFaces {
-        /// The section asking.
-        slot: Slot,
-        /// Echoed in the reply.
-        job: u64,
-        /// The photo's name, for messages.
-        name: String,
-        /// The encoded photo.
         #[serde(with = "serde_bytes")]
         image: Vec<u8>,
     },
@@ -283,8 +261,8 @@ mod tests {
         let frame = Request::DetectFrame { slot: Slot::Faces, job: 9, width: 2, height: 1, rgba: vec![1, 2, 3, 4, 5, 6, 7, 8] };
         let back: Request = bincode::deserialize(&bincode::serialize(&frame).unwrap()).unwrap();
         assert!(matches!(back, Request::DetectFrame { job: 9, width: 2, ref rgba, .. } if rgba == &[1, 2, 3, 4, 5, 6, 7, 8]));
-        let request = Request::Classify { slot: Slot::Classify, job: 1, name: "a.png".into(), image: vec![1, 2, 3], top: 5 };
+        let request = Request::Answer { slot: Slot::Classify, job: 1, name: "a.png".into(), image: vec![1, 2, 3] };
         let back: Request = bincode::deserialize(&bincode::serialize(&request).unwrap()).unwrap();
-        assert!(matches!(back, Request::Classify { job: 1, ref image, .. } if image == &[1, 2, 3]));
+        assert!(matches!(back, Request::Answer { job: 1, ref image, .. } if image == &[1, 2, 3]));
     }
 }

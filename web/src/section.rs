@@ -107,4 +107,22 @@ impl Section {
         self.answer = Answer::Working;
         self.job
     }
+
+    /// Asks about the image again under a new job number (a new model arrived), so that a
+    /// late answer from the old model is not shown.
+    pub fn ask_again(&mut self) {
+        if self.image.is_some() {
+            self.job += 1;
+            self.answer = Answer::Working;
+        }
+    }
+
+    /// The request this section waits for: its image under its current job, once it has a
+    /// model; `None` when it has an answer or nothing to ask.
+    pub fn question(&self) -> Option<(u64, &GivenImage)> {
+        match (&self.model, &self.image, &self.answer) {
+            (Some(_), Some(image), Answer::Working) => Some((self.job, image)),
+            _ => None,
+        }
+    }
 }

@@ -53,10 +53,38 @@ impl BoxXyxy {
     }
 }
 
+/// A box from the `[x0, y0, x1, y1]` rows that caches and tensors store.
+impl From<[f32; 4]> for BoxXyxy {
+    fn from([x0, y0, x1, y1]: [f32; 4]) -> Self {
+        BoxXyxy { x0, y0, x1, y1 }
+    }
+}
+
+/// A box as an `[x0, y0, x1, y1]` row.
+impl From<BoxXyxy> for [f32; 4] {
+    fn from(b: BoxXyxy) -> Self {
+        [b.x0, b.y0, b.x1, b.y1]
+    }
+}
+
+/// A region proposal as a box in the same pixels.
+impl From<&crate::proposals::Proposal> for BoxXyxy {
+    fn from(p: &crate::proposals::Proposal) -> Self {
+        BoxXyxy::from_xywh(p.x as f32, p.y as f32, p.w as f32, p.h as f32)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn rows_and_proposals_convert_to_the_same_corners() {
+        let b = BoxXyxy { x0: 1.0, y0: 2.0, x1: 5.0, y1: 9.0 };
+        assert_eq!(BoxXyxy::from(<[f32; 4]>::from(b)), b);
+        assert_eq!(BoxXyxy::from(&crate::proposals::Proposal { x: 1, y: 2, w: 4, h: 7 }), b);
+    }
 
     proptest! {
         #[test]

@@ -7,10 +7,10 @@ use candle_nn::{linear, Linear, VarBuilder};
 
 use super::dropout::dropout;
 use super::resnet::{bn, conv, BasicBlock};
-use crate::batch_norm::BatchNorm;
+use crate::ops::batch_norm::BatchNorm;
 use crate::boxes::offsets::OffsetScale;
-use crate::conv::Conv2d;
-use crate::roi_pool::roi_pool;
+use crate::ops::conv::Conv2d;
+use crate::ops::roi_pool::roi_pool;
 
 /// The pooled grid side.
 pub const POOL: usize = 5;

@@ -4,8 +4,8 @@ use candle_core::{Module, Tensor};
 use candle_nn::{linear, Linear, VarBuilder};
 
 use super::dropout::dropout;
-use crate::conv::Conv2d;
-use crate::max_pool::relu_max_pool2d;
+use crate::ops::conv::Conv2d;
+use crate::ops::max_pool::relu_max_pool2d;
 
 use crate::InputSize;
 

@@ -3,8 +3,8 @@
 use candle_core::{Module, ModuleT, Tensor};
 use candle_nn::{linear, Linear, VarBuilder};
 
-use crate::batch_norm::BatchNorm;
-use crate::conv::Conv2d;
+use crate::ops::batch_norm::BatchNorm;
+use crate::ops::conv::Conv2d;
 
 /// BatchNorm as PyTorch configures it (eps 1e-5, momentum 0.1).
 pub(crate) fn bn(channels: usize, vb: VarBuilder) -> candle_core::Result<BatchNorm> {

@@ -12,8 +12,8 @@ use candle_core::{Module, Tensor};
 use candle_nn::VarBuilder;
 
 use super::resnet::{bn, conv, BasicBlock};
-use crate::batch_norm::BatchNorm;
-use crate::conv::Conv2d;
+use crate::ops::batch_norm::BatchNorm;
+use crate::ops::conv::Conv2d;
 
 /// The pyramid's strides, finest first.
 pub const STRIDES: [usize; 3] = [8, 16, 32];

@@ -6,10 +6,10 @@
 use candle_core::{Module, Tensor};
 use candle_nn::{linear_no_bias, Linear, VarBuilder};
 
-use crate::batch_norm::BatchNorm;
-use crate::conv::Conv2d;
-use crate::gelu::gelu;
-use crate::max_pool::max_pool2d;
+use crate::ops::batch_norm::BatchNorm;
+use crate::ops::conv::Conv2d;
+use crate::ops::gelu::gelu;
+use crate::ops::max_pool::max_pool2d;
 
 /// Output channels of the whitening layer: 12 eigenvectors of 2x2x3 patches, each with its negation.
 pub const WHITENING_CHANNELS: usize = 24;

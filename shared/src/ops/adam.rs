@@ -1,12 +1,13 @@
 //! Adam's update of one parameter in place, on the threads: the CPU fast path of
-//! [`super::adam::Adam`]. Three candle in-place ops (first moment, second moment, parameter)
+//! the trainer's Adam optimiser. Three candle in-place ops (first moment, second moment, parameter)
 //! rewrite the tensors where they lie; composed from candle's tensor ops the same update takes
 //! thirteen passes, each allocating a parameter-sized tensor, and a copy into the variable.
 
 use candle_core::{bail, CpuStorage, InplaceOp2, InplaceOp3, Layout, Result};
 use rayon::prelude::*;
 
-use ocellus::op_operand::{f32_data, f32_data_mut};
+use super::support::operand::{f32_data, f32_data_mut};
+use super::support::threads::in_parallel;
 
 const OP: &str = "Adam";
 
@@ -34,7 +35,7 @@ const CHUNK: usize = 1 << 14;
 
 /// Runs `f(offset, chunk)` over `out`, in parallel chunks when it is large and there are threads.
 fn on_chunks(out: &mut [f32], f: impl Fn(usize, &mut [f32]) + Sync + Send) {
-    if out.len() >= 2 * CHUNK && rayon::current_num_threads() > 1 {
+    if in_parallel(out.len() / CHUNK) {
         out.par_chunks_mut(CHUNK).enumerate().for_each(|(i, c)| f(i * CHUNK, c));
     } else {
         f(0, out);

@@ -4,8 +4,8 @@
 
 use candle_core::{bail, CpuStorage, CustomOp2, Layout, Result, Shape, Tensor};
 
-use crate::kernel_choice::ours_for;
-use crate::op_operand::{cpu_f32_data, f32_data};
+use crate::ops::kernel_choice::ours_for;
+use crate::ops::support::operand::{cpu_f32_data, f32_data};
 
 const OP: &str = "channel bias";
 

@@ -5,9 +5,9 @@
 
 use candle_core::{CpuStorage, CustomOp1, Layout, Result, Shape, Tensor};
 
-use crate::filled::filled;
-use crate::kernel_choice::ours_for;
-use crate::op_operand::{cpu_f32_data, f32_data};
+use crate::ops::support::filled::filled;
+use crate::ops::kernel_choice::ours_for;
+use crate::ops::support::operand::{cpu_f32_data, f32_data};
 
 const OP: &str = "gelu";
 

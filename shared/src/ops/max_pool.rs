@@ -8,9 +8,9 @@
 use candle_core::{bail, CpuStorage, CustomOp1, Layout, Result, Shape, Tensor};
 use rayon::prelude::*;
 
-use crate::kernel_choice::ours_for;
-use crate::op_operand::{cpu_f32_data, f32_data};
-use crate::op_threads::threads;
+use crate::ops::kernel_choice::ours_for;
+use crate::ops::support::operand::{cpu_f32_data, f32_data};
+use crate::ops::support::threads::in_parallel;
 
 const OP: &str = "max pool";
 
@@ -46,7 +46,7 @@ const PLANES_PER_TASK: usize = 8;
 /// Runs `f(plane index, input plane, output plane)` over matching planes of `input` and
 /// `output`, on the threads when there are several.
 fn per_plane(input: &[f32], in_len: usize, output: &mut [f32], out_len: usize, f: impl Fn(usize, &[f32], &mut [f32]) + Sync + Send) {
-    if threads() > 1 {
+    if in_parallel(output.len() / out_len.max(1)) {
         output.par_chunks_mut(out_len).zip(input.par_chunks(in_len)).enumerate().with_min_len(PLANES_PER_TASK).for_each(|(p, (o, i))| f(p, i, o));
     } else {
         output.chunks_mut(out_len).zip(input.chunks(in_len)).enumerate().for_each(|(p, (o, i))| f(p, i, o));
@@ -145,7 +145,7 @@ impl CustomOp1 for MaxPoolOp {
     fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
         let (planes, h, w, oh, ow) = self.dims(layout)?;
         let x = f32_data(OP, storage, layout, "input")?;
-        let mut y = crate::zeroed::zeros(planes * oh * ow);
+        let mut y = crate::ops::support::zeroed::zeros(planes * oh * ow);
         per_plane(x, h * w, &mut y, oh * ow, |_, plane, out| self.pool_plane(plane, w, out));
         let dims = layout.shape().dims();
         Ok((CpuStorage::F32(y), Shape::from((dims[0], dims[1], oh, ow))))
@@ -159,7 +159,7 @@ impl CustomOp1 for MaxPoolOp {
         let xv = cpu_f32_data(OP, &xs, xl, "input")?;
         let (yv, gv) = (cpu_f32_data(OP, &ys, yl, "output")?, cpu_f32_data(OP, &gs, gl, "gradient")?);
         let (_, h, w, oh, ow) = self.dims(xl)?;
-        let mut dx = crate::zeroed::zeros(xv.len());
+        let mut dx = crate::ops::support::zeroed::zeros(xv.len());
         let out_len = oh * ow;
         per_plane(xv, h * w, &mut dx, h * w, |p, plane, dplane| {
             let (y, g) = (&yv[p * out_len..(p + 1) * out_len], &gv[p * out_len..(p + 1) * out_len]);

@@ -55,13 +55,7 @@ pub fn pixel_bins(planes: &Planes) -> PixelBins {
 
 /// Index reflected into `0..n` without repeating the edge (OpenCV's default border).
 fn mirror(i: isize, n: usize) -> usize {
-    let n = n as isize;
-    if n == 1 {
-        return 0;
-    }
-    let period = 2 * (n - 1);
-    let m = i.rem_euclid(period);
-    (if m < n { m } else { period - m }) as usize
+    crate::reflect_padding::reflect(i as i64, n as i64) as usize
 }
 
 /// The 8 texture maps of each channel, map `c * 8 + o`: Scharr x+, x-, y+, y-, then the same

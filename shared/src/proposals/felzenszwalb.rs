@@ -4,6 +4,7 @@
 
 use super::color_space::Planes;
 use super::union_find::UnionFind;
+use crate::reflect_padding::reflect;
 
 /// A segmentation: one label per pixel, labels `0..count`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,7 +37,7 @@ pub fn smooth(planes: &Planes, sigma: f32) -> Planes {
                 let mut acc = [0f32; 3];
                 for (k, weight) in kernel.iter().enumerate() {
                     let d = k as i64 - radius;
-                    let (sx, sy) = if horizontal { (mirror(x + d, w), y) } else { (x, mirror(y + d, h)) };
+                    let (sx, sy) = if horizontal { (reflect(x + d, w), y) } else { (x, reflect(y + d, h)) };
                     let i = ((sy * w + sx) * 3) as usize;
                     for c in 0..3 {
                         acc[c] += weight * src[i + c];
@@ -52,19 +53,6 @@ pub fn smooth(planes: &Planes, sigma: f32) -> Planes {
     Planes { width: planes.width, height: planes.height, data }
 }
 
-/// Index `i` reflected into `0..n` without repeating the edge (OpenCV's BORDER_REFLECT_101).
-fn mirror(i: i64, n: i64) -> i64 {
-    if n == 1 {
-        return 0;
-    }
-    let period = 2 * (n - 1);
-    let m = i.rem_euclid(period);
-    if m < n {
-        m
-    } else {
-        period - m
-    }
-}
 
 /// Segments `planes` (already converted to the colour space wanted): smoothing `sigma`,
 /// scale `k` (larger: larger segments), and no segment under `min_size` pixels.

@@ -4,11 +4,14 @@ use std::time::Instant;
 
 use anyhow::Result;
 use candle_core::Tensor;
+use ocellus::forward_timing::median;
 use ocellus::{Arch, InputSize, ModelCard, Task};
 
 use crate::cli::BenchArgs;
 use crate::training::adam::Adam;
-use crate::training::{Classification, Objective, Trainee};
+use crate::training::optimiser::Optimiser;
+use crate::training::step_timing::{random_batch, TimedStep};
+use crate::training::{Classification, Trainee};
 
 /// Median seconds of `iters` runs of `f` after one warm-up run.
 fn time(iters: usize, mut f: impl FnMut() -> Result<()>) -> Result<f64> {
@@ -19,18 +22,17 @@ fn time(iters: usize, mut f: impl FnMut() -> Result<()>) -> Result<f64> {
         f()?;
         secs.push(t.elapsed().as_secs_f64());
     }
-    secs.sort_by(f64::total_cmp);
-    Ok(secs[secs.len() / 2])
+    Ok(median(&secs))
 }
 
 /// Runs the command.
 pub fn run(args: BenchArgs) -> Result<()> {
-    let device = crate::device::open(&args.device)?;
+    let device = args.device.open()?;
     let mut archs = vec![Arch::LeNet, Arch::ResNet18 { width: 16 }, Arch::WhitenedCnn { width: 64 }];
     if !args.quick {
         archs.push(Arch::ResNet18 { width: 64 });
     }
-    let threads = candle_core::utils::get_num_threads();
+    let threads = ocellus::ops::threads();
     println!("device {:?}, {threads} thread(s), median of {} run(s) after a warm-up, images/s", device, args.iters);
     println!("| model | train b100 | infer b1 | infer b100 | train step b100 (ms) |");
     println!("|---|---:|---:|---:|---:|");
@@ -38,16 +40,12 @@ pub fn run(args: BenchArgs) -> Result<()> {
     for arch in archs {
         let card = ModelCard::new(Task::Classify, arch, input, (0..10).map(|i| i.to_string()).collect());
         let trainee = Trainee::new(card, &device, 0)?;
-        let mut adam = Adam::new(trainee.trainable(), 1e-3)?;
-        let x100 = Tensor::rand(0f32, 1f32, (100, 3, 32, 32), &device)?;
+        let optimiser = Optimiser::Adam(Adam::new(trainee.trainable(), 1e-3)?);
+        let x100 = random_batch(input, 100, &device)?;
         let y100 = Tensor::from_vec((0..100u32).map(|i| i % 10).collect::<Vec<_>>(), 100, &device)?;
         let x1 = x100.narrow(0, 0, 1)?;
-        let train = time(args.iters, || {
-            let logits = trainee.network.forward_t(&x100, true)?;
-            let loss = Classification::PLAIN.loss(&logits, &y100)?;
-            adam.step(&loss.backward()?)?;
-            Ok(())
-        })?;
+        let steps = TimedStep { trainee: &trainee, objective: &Classification::PLAIN, optimiser, x: x100.clone(), targets: y100 }.run(args.iters)?;
+        let train = median(&steps.iter().map(|s| s.whole / 1000.0).collect::<Vec<_>>());
         let infer = |x: &Tensor| {
             time(args.iters, || {
                 trainee.network.forward_t(x, false)?.to_vec2::<f32>()?;

@@ -6,18 +6,17 @@
 //! seeded host generators, so every device starts from the same numbers and the losses of
 //! the steps (in the JSON line) can be compared across devices.
 
-use std::time::Instant;
-
 use anyhow::Result;
 use candle_core::Tensor;
-use ocellus::kernel_choice::{kernels, Kernels};
+use ocellus::forward_timing::median;
+use ocellus::ops::kernel_choice::{kernels, Kernels};
 use ocellus::{Arch, InputSize, ModelCard, Task};
 
 use crate::cli::{BenchStepArgs, StepModel};
 use crate::training::adam::Adam;
 use crate::training::code_reading::CodeReading;
-use crate::training::fit::optimiser;
 use crate::training::optimiser::Optimiser;
+use crate::training::step_timing::{random_batch, StepTimes, TimedStep};
 use crate::training::{Classification, Objective, Recipe, Trainee};
 
 /// Peak resident memory of this process in MB (Linux's VmHWM), if known.
@@ -30,7 +29,7 @@ fn peak_rss_mb() -> Option<f64> {
 
 /// Runs the command.
 pub fn run(args: BenchStepArgs) -> Result<()> {
-    let device = crate::device::open(&args.device)?;
+    let device = args.device.open()?;
     let digits: Vec<String> = (0..10).map(|i| i.to_string()).collect();
     let (card, objective, targets): (ModelCard, Box<dyn Objective>, Tensor) = match args.model {
         StepModel::Lenet | StepModel::Resnet18 | StepModel::WhitenedCnn => {
@@ -52,43 +51,15 @@ pub fn run(args: BenchStepArgs) -> Result<()> {
     };
     let input = card.input;
     let trainee = Trainee::new(card, &device, 0)?;
-    let mut adam = match args.model {
-        StepModel::WhitenedCnn => optimiser(&trainee, &Recipe::fast(trainee.card.arch), 1)?,
+    let optimiser = match args.model {
+        StepModel::WhitenedCnn => Optimiser::for_recipe(&trainee, &Recipe::fast(trainee.card.arch), 1)?,
         _ => Optimiser::Adam(Adam::new(trainee.trainable(), 1e-3)?),
     };
-    let shape = (args.batch, 3, input.height as usize, input.width as usize);
-    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(0);
-    let pixels: Vec<f32> = (0..shape.0 * shape.1 * shape.2 * shape.3).map(|_| rand::Rng::random::<f32>(&mut rng)).collect();
-    let x = Tensor::from_vec(pixels, shape, &device)?;
-    let mut losses = Vec::new();
-    // Milliseconds of [whole step, forward + loss, backward, optimizer].
-    let mut step = || -> Result<[f64; 4]> {
-        let start = Instant::now();
-        let since = |t: Instant| t.elapsed().as_secs_f64() * 1000.0;
-        let logits = trainee.network.forward_t(&x, true)?;
-        let loss = objective.loss(&logits, &targets)?;
-        let forward = since(start);
-        let backward_start = Instant::now();
-        let grads = loss.backward()?;
-        let backward = since(backward_start);
-        let optimizer_start = Instant::now();
-        adam.step(&grads)?;
-        losses.push(loss.to_scalar::<f32>()?);
-        let optimizer = since(optimizer_start);
-        Ok([since(start), forward, backward, optimizer])
-    };
-    step()?; // warm-up: first-touch allocations, thread pools
-    let steps = (0..args.steps.max(1)).map(|_| step()).collect::<Result<Vec<[f64; 4]>>>()?;
-    let median = |i: usize| {
-        let mut v: Vec<f64> = steps.iter().map(|s| s[i]).collect();
-        v.sort_by(f64::total_cmp);
-        v
-    };
-    let ms = median(0);
-    let phase = |i: usize| {
-        let v = median(i);
-        v[v.len() / 2]
-    };
+    let x = random_batch(input, args.batch, &device)?;
+    let steps = TimedStep { trainee: &trainee, objective: objective.as_ref(), optimiser, x, targets }.run(args.steps)?;
+    let mut ms: Vec<f64> = steps.iter().map(|s| s.whole).collect();
+    ms.sort_by(f64::total_cmp);
+    let phase = |f: fn(&StepTimes) -> f64| median(&steps.iter().map(f).collect::<Vec<_>>());
     let name = match kernels() {
         Kernels::Ocellus => "ocellus",
         Kernels::Candle => "candle",
@@ -96,14 +67,14 @@ pub fn run(args: BenchStepArgs) -> Result<()> {
     let line = serde_json::json!({
         "impl": name,
         "model": format!("{:?}", args.model).to_lowercase(),
-        "threads": candle_core::utils::get_num_threads(),
+        "threads": ocellus::ops::threads(),
         "batch": args.batch,
-        "ms": ms[ms.len() / 2],
+        "ms": median(&ms),
         "ms_all": ms,
         "peak_rss_mb": peak_rss_mb(),
-        "phases_ms": { "forward": phase(1), "backward": phase(2), "optimizer": phase(3) },
-        "device": args.device,
-        "losses": losses,
+        "phases_ms": { "forward": phase(|s| s.forward), "backward": phase(|s| s.backward), "optimizer": phase(|s| s.optimiser) },
+        "device": args.device.name,
+        "losses": steps.iter().map(|s| s.loss).collect::<Vec<_>>(),
     });
     println!("{line}");
     Ok(())

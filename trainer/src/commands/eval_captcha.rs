@@ -5,14 +5,14 @@ use anyhow::{Context, Result};
 use super::each_image::each_image;
 use super::model_file::load_model;
 use candle_core::Device;
-use ocellus::Task;
+use ocellus::TaskKind;
 use serde_json::json;
 
 use crate::cli::EvalCaptchaArgs;
 
 /// Runs the command.
 pub fn run(args: EvalCaptchaArgs) -> Result<()> {
-    let model = load_model(&args.model, &Task::Captcha { length: 0 }, &Device::Cpu)?;
+    let model = load_model(&args.model, TaskKind::Captcha, &Device::Cpu)?;
     each_image(&args.images, "read", |path| {
         let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
         let read = model.read_captcha(&bytes)?;

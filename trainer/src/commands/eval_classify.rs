@@ -5,14 +5,14 @@ use anyhow::{Context, Result};
 use super::each_image::each_image;
 use super::model_file::load_model;
 use candle_core::Device;
-use ocellus::Task;
+use ocellus::TaskKind;
 use serde_json::json;
 
 use crate::cli::EvalClassifyArgs;
 
 /// Runs the command.
 pub fn run(args: EvalClassifyArgs) -> Result<()> {
-    let model = load_model(&args.model, &Task::Classify, &Device::Cpu)?;
+    let model = load_model(&args.model, TaskKind::Classify, &Device::Cpu)?;
     each_image(&args.images, "classified", |path| {
         let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
         let top = model.classify(&bytes, args.top)?;

@@ -12,20 +12,14 @@ use image::{Rgb, RgbImage};
 use imageproc::drawing::{draw_hollow_rect_mut, draw_text_mut};
 use imageproc::rect::Rect;
 use ocellus::boxes::merge::Scored;
-use ocellus::face_detection::{default_threshold, detect, DetectOptions, Detections};
+use ocellus::face_detection::{detect, DetectOptions, Detections};
 use ocellus::image_input::decode_rgb;
-use ocellus::Task;
+use ocellus::TaskKind;
 use serde_json::json;
 
 use super::each_image::each_image;
 use super::model_file::load_model;
-use crate::cli::{DetectArgs, EvalFacesArgs};
-
-/// The detection options the command line gives for `card`'s model.
-pub fn detect_options(args: &DetectArgs, card: &ocellus::ModelCard) -> DetectOptions {
-    let threshold = args.threshold.unwrap_or_else(|| default_threshold(card));
-    DetectOptions { threshold, merge_iou: args.merge_iou, proposals: args.proposals, side: None }
-}
+use crate::cli::EvalFacesArgs;
 
 /// A copy of `photo` with each face's box (3 pixels wide) and score drawn on it.
 fn draw(photo: &RgbImage, faces: &[Scored]) -> Result<RgbImage> {
@@ -89,11 +83,11 @@ fn one(model: &ocellus::TrainedModel, path: &Path, options: DetectOptions, drawi
 
 /// Runs the command.
 pub fn run(args: EvalFacesArgs) -> Result<()> {
-    let model = load_model(&args.model, &Task::Faces { side: 0 }, &Device::Cpu)?;
+    let model = load_model(&args.model, TaskKind::Faces, &Device::Cpu)?;
     let folder = args.draw.clone().unwrap_or_else(|| PathBuf::from("."));
     std::fs::create_dir_all(&folder).with_context(|| format!("cannot create {}", folder.display()))?;
     let mut drawings = Drawings::new(&folder, &args.images);
-    let options = detect_options(&args.detect, &model.card);
+    let options = args.detect.options(&model.card);
     each_image(&args.images, "searched", |path| {
         let (found, out, ms) = one(&model, path, options, &mut drawings)?;
         if args.json {

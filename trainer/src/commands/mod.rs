@@ -12,7 +12,6 @@ mod model_file;
 mod prepare_classify;
 mod prepare_faces;
 mod proposals;
-mod skipped_report;
 mod test_captcha;
 mod test_classify;
 mod test_faces;
@@ -24,7 +23,7 @@ mod train_run;
 
 use anyhow::Result;
 
-use crate::cli::{CaptchaCommand, Cli, Command, EvalTask, PrepareTask, TestTask, TrainTask};
+use crate::cli::{CaptchaCommand, Cli, Command, DetectorName, EvalTask, PrepareTask, TestTask, TrainTask};
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
@@ -37,6 +36,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Prepare(PrepareTask::Faces(args)) => prepare_faces::run(args),
         Command::Train(TrainTask::Classify(args)) => train_classify::run(args),
         Command::Train(TrainTask::Captcha(args)) => train_captcha::run(args),
+        Command::Train(TrainTask::Faces(args)) if args.arch == DetectorName::SingleShot => train_single_shot::run(args),
         Command::Train(TrainTask::Faces(args)) => train_faces::run(args),
         Command::Eval(EvalTask::Classify(args)) => eval_classify::run(args),
         Command::Eval(EvalTask::Captcha(args)) => eval_captcha::run(args),

@@ -2,11 +2,10 @@
 
 use anyhow::{Context, Result};
 use candle_core::Device;
-use ocellus::{Task, TrainedModel};
+use ocellus::{TaskKind, TrainedModel};
 
-/// Loads the model in `path`, failing clearly unless it is a model for `task` (any captcha
-/// length matches `Task::Captcha`).
-pub fn load_model(path: &std::path::Path, task: &Task, device: &Device) -> Result<TrainedModel> {
+/// Loads the model in `path`, failing clearly unless it is a model for `task`.
+pub fn load_model(path: &std::path::Path, task: TaskKind, device: &Device) -> Result<TrainedModel> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read model {}", path.display()))?;
     TrainedModel::from_bytes(&bytes, device)
         .and_then(|m| m.expect_task(task))

@@ -3,12 +3,12 @@
 
 use anyhow::{bail, Result};
 use ocellus::captcha_code::Alphabet;
-use ocellus::Task;
+use ocellus::{Task, TaskKind};
 use rand::rngs::StdRng;
 use serde_json::json;
 
 use super::model_file::load_model;
-use super::skipped_report;
+use crate::dataset::skipped_report;
 use crate::cli::{SplitChoice, TestCaptchaArgs};
 use crate::dataset::captcha_layout::scan;
 use crate::dataset::split::{limit, split};
@@ -17,9 +17,9 @@ use crate::training::{CodeReading, Objective, Tally};
 
 /// Runs the command.
 pub fn run(args: TestCaptchaArgs) -> Result<()> {
-    let device = crate::device::open(&args.device)?;
-    let model = load_model(&args.model, &Task::Captcha { length: 0 }, &device)?;
-    let Task::Captcha { length } = model.card.task else { unreachable!("load_model checks the task") };
+    let device = args.device.open()?;
+    let model = load_model(&args.model, TaskKind::Captcha, &device)?;
+    let Task::Captcha { length } = model.card.task else { bail!("{} is not a captcha model", args.model.display()) };
     let alphabet = Alphabet::from_labels(&model.card.labels);
     let (catalog, _) = scan(&args.data, Some(length), Some(&alphabet), alphabet.is_case_sensitive())?;
     let choice = args.split.resolve(model.card.training.as_ref(), &args.data);

@@ -4,20 +4,20 @@ use std::collections::HashMap;
 
 use anyhow::{bail, Result};
 use ocellus::prediction::top_k_indices;
-use ocellus::Task;
+use ocellus::TaskKind;
 use rand::rngs::StdRng;
 use serde_json::json;
 
 use super::model_file::load_model;
-use super::skipped_report;
+use crate::dataset::skipped_report;
 use crate::cli::{SplitChoice, TestClassifyArgs};
 use crate::dataset::split::{limit, split};
 use crate::dataset::{Catalog, ImageSet, Sample, Skipped};
 
 /// Runs the command.
 pub fn run(args: TestClassifyArgs) -> Result<()> {
-    let device = crate::device::open(&args.device)?;
-    let mut model = load_model(&args.model, &Task::Classify, &device)?;
+    let device = args.device.open()?;
+    let mut model = load_model(&args.model, TaskKind::Classify, &device)?;
     if let Some(views) = args.views {
         model.card.views = views;
     }

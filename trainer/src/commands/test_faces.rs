@@ -8,37 +8,93 @@ use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use ocellus::face_detection::{detect, DetectOptions};
 use ocellus::image_input::decode_rgb;
-use ocellus::Task;
+use ocellus::TaskKind;
 use serde_json::json;
 
-use super::eval_faces::detect_options;
 use super::model_file::load_model;
-use super::skipped_report;
+use crate::dataset::skipped_report;
 use crate::cli::{SplitChoice, TestFacesArgs};
-use crate::dataset::face_boxes;
+use crate::dataset::face_boxes::{self, AnnotatedImage};
 use crate::dataset::Skipped;
 use crate::detection::average_precision::{average_precision_50_95, quality, PhotoResult};
 use crate::detection::peer_detections;
 use crate::detection::photo_set::split_photos;
 
-/// Runs the command.
-pub fn run(args: TestFacesArgs) -> Result<()> {
-    let model = load_model(&args.model, &Task::Faces { side: 0 }, &candle_core::Device::Cpu)?;
-    let (csv, images) = args.faces.paths()?;
-    let data = face_boxes::read(&csv, &images)?;
-    skipped_report::print("reading the boxes", &data.skipped);
-    let split_choice = args.split.resolve(model.card.training.as_ref(), &csv);
-    let mut chosen: Vec<usize> = match split_choice {
-        SplitChoice::All | SplitChoice::Auto => (0..data.images.len()).collect(),
+/// Each photo's detections against its true boxes, and what they cost.
+#[derive(Default)]
+struct Measured {
+    results: Vec<PhotoResult>,
+    skipped: Vec<Skipped>,
+    total_ms: f64,
+    proposals_ms: f64,
+    model_ms: f64,
+}
+
+/// The CSV indices of the photos to measure on: the model's held-out test split or every one.
+fn chosen_photos(args: &TestFacesArgs, card: &ocellus::ModelCard, count: usize, choice: SplitChoice) -> Result<Vec<usize>> {
+    let mut chosen: Vec<usize> = match choice {
+        SplitChoice::All | SplitChoice::Auto => (0..count).collect(),
         SplitChoice::Test => {
-            let Some(facts) = &model.card.training else {
+            let Some(facts) = &card.training else {
                 bail!("{} does not say how it was trained, so its test split is unknown: use --split all on photos it never saw", args.model.display());
             };
-            split_photos(data.images.len(), facts.limit, facts.seed).test
+            split_photos(count, facts.limit, facts.seed).test
         }
     };
     chosen.sort_unstable();
     chosen.truncate(args.limit.unwrap_or(usize::MAX));
+    Ok(chosen)
+}
+
+/// Runs the model on each chosen photo (or reads another detector's answers for it), keeping
+/// every merged detection for the precision-recall curve.
+fn measure(args: &TestFacesArgs, model: &ocellus::TrainedModel, photos: &[&AnnotatedImage], all: DetectOptions) -> Result<Measured> {
+    let peer = args.detections.as_deref().map(peer_detections::read).transpose()?;
+    let bar = if std::io::IsTerminal::is_terminal(&std::io::stderr()) { ProgressBar::new(photos.len() as u64) } else { ProgressBar::hidden() };
+    bar.set_style(ProgressStyle::with_template("detecting {bar:30} {pos}/{len} photos, {eta} left").expect("template"));
+    let mut m = Measured::default();
+    for photo in photos {
+        if let Some(peer) = &peer {
+            let name = photo.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let Some(answer) = peer.get(&name) else {
+                bail!("{} has no answer for {name}", args.detections.as_ref().map(|p| p.display().to_string()).unwrap_or_default());
+            };
+            m.total_ms += answer.ms;
+            m.model_ms += answer.ms;
+            m.results.push(PhotoResult { found: answer.scored(), truth: photo.boxes.clone() });
+            continue;
+        }
+        let start = Instant::now();
+        let found = std::fs::read(&photo.path)
+            .with_context(|| format!("cannot read {}", photo.path.display()))
+            .and_then(|bytes| Ok(decode_rgb(&bytes)?))
+            .and_then(|img| {
+                let epoch = Instant::now();
+                Ok(detect(model, &img, all, || epoch.elapsed().as_secs_f64() * 1000.0)?)
+            });
+        bar.inc(1);
+        match found {
+            Ok(d) => {
+                m.total_ms += start.elapsed().as_secs_f64() * 1000.0;
+                m.proposals_ms += d.proposals_ms;
+                m.model_ms += d.model_ms;
+                m.results.push(PhotoResult { found: d.faces, truth: photo.boxes.clone() });
+            }
+            Err(e) => m.skipped.push(Skipped { what: photo.path.display().to_string(), reason: format!("{e:#}") }),
+        }
+    }
+    bar.finish_and_clear();
+    Ok(m)
+}
+
+/// Runs the command.
+pub fn run(args: TestFacesArgs) -> Result<()> {
+    let model = load_model(&args.model, TaskKind::Faces, &candle_core::Device::Cpu)?;
+    let (csv, images) = args.faces.paths()?;
+    let data = face_boxes::read(&csv, &images)?;
+    skipped_report::print("reading the boxes", &data.skipped);
+    let split_choice = args.split.resolve(model.card.training.as_ref(), &csv);
+    let chosen = chosen_photos(&args, &model.card, data.images.len(), split_choice)?;
     if chosen.is_empty() {
         bail!("no photos to test on in {}", csv.display());
     }
@@ -48,47 +104,12 @@ pub fn run(args: TestFacesArgs) -> Result<()> {
         }
         return Ok(());
     }
-    let peer = args.detections.as_deref().map(peer_detections::read).transpose()?;
-    let options = detect_options(&args.detect, &model.card);
+    let options = args.detect.options(&model.card);
     // Every merged detection is kept for the precision-recall curve; the threshold is applied
     // afterwards for precision and recall (score-ordered merging commutes with it).
     let all = DetectOptions { threshold: f32::NEG_INFINITY, ..options };
-    let bar = if std::io::IsTerminal::is_terminal(&std::io::stderr()) { ProgressBar::new(chosen.len() as u64) } else { ProgressBar::hidden() };
-    bar.set_style(ProgressStyle::with_template("detecting {bar:30} {pos}/{len} photos, {eta} left").expect("template"));
-    let (mut results, mut skipped) = (Vec::new(), Vec::new());
-    let (mut total_ms, mut proposals_ms, mut model_ms) = (0.0, 0.0, 0.0);
-    for &i in &chosen {
-        let photo = &data.images[i];
-        if let Some(peer) = &peer {
-            let name = photo.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            let Some(answer) = peer.get(&name) else {
-                bail!("{} has no answer for {name}", args.detections.as_ref().map(|p| p.display().to_string()).unwrap_or_default());
-            };
-            total_ms += answer.ms;
-            model_ms += answer.ms;
-            results.push(PhotoResult { found: answer.scored(), truth: photo.boxes.clone() });
-            continue;
-        }
-        let start = Instant::now();
-        let found = std::fs::read(&photo.path)
-            .with_context(|| format!("cannot read {}", photo.path.display()))
-            .and_then(|bytes| Ok(decode_rgb(&bytes)?))
-            .and_then(|img| {
-                let epoch = Instant::now();
-                Ok(detect(&model, &img, all, || epoch.elapsed().as_secs_f64() * 1000.0)?)
-            });
-        bar.inc(1);
-        match found {
-            Ok(d) => {
-                total_ms += start.elapsed().as_secs_f64() * 1000.0;
-                proposals_ms += d.proposals_ms;
-                model_ms += d.model_ms;
-                results.push(PhotoResult { found: d.faces, truth: photo.boxes.clone() });
-            }
-            Err(e) => skipped.push(Skipped { what: photo.path.display().to_string(), reason: format!("{e:#}") }),
-        }
-    }
-    bar.finish_and_clear();
+    let photos: Vec<&AnnotatedImage> = chosen.iter().map(|&i| &data.images[i]).collect();
+    let Measured { results, skipped, total_ms, proposals_ms, model_ms } = measure(&args, &model, &photos, all)?;
     skipped_report::print("detecting", &skipped);
     if results.is_empty() {
         bail!("none of the {} photos could be read", chosen.len());

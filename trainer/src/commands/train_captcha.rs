@@ -5,7 +5,7 @@ use anyhow::Result;
 use ocellus::captcha_code::Alphabet;
 use ocellus::{Arch, InputSize, ModelCard, Task};
 
-use super::prepare_classify::prepare_catalog;
+use crate::dataset::prepared::prepare_catalog;
 use super::train_run::{train_and_record, MetricKeys};
 use crate::cli::{CaptchaRecipe, Toggle, TrainCaptchaArgs, TrainOptions};
 use crate::dataset::augment::Augment;
@@ -23,7 +23,7 @@ pub const DEFAULT_IMAGES_SEEN: usize = 800_000;
 /// Runs the command.
 pub fn run(args: TrainCaptchaArgs) -> Result<()> {
     let opts = &TrainOptions { batch_size: Some(args.train.batch_size_or(100)?), ..args.train.clone() };
-    let device = crate::device::open(&opts.device)?;
+    let device = opts.device.open()?;
     let alphabet = args.alphabet.as_deref().map(|a| Alphabet::with_case(a, args.case_sensitive));
     let (catalog, shape) = scan(&args.data, args.length, alphabet.as_ref(), args.case_sensitive)?;
     println!(

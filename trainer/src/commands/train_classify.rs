@@ -3,7 +3,7 @@
 use anyhow::Result;
 use ocellus::{Arch, ModelCard, Task};
 
-use super::prepare_classify::prepare;
+use crate::dataset::prepared::prepare;
 use super::train_run::{train_and_record, MetricKeys};
 use crate::cli::{ArchName, Toggle, TrainClassifyArgs, TrainSplit};
 use crate::dataset::augment::Augment;
@@ -24,7 +24,7 @@ pub fn run(args: TrainClassifyArgs) -> Result<()> {
         _ => {}
     }
     println!("recipe: {}", serde_json::to_string(&recipe)?);
-    let device = crate::device::open(&opts.device)?;
+    let device = opts.device.open()?;
     let mut prepared = prepare(&args.data, args.input, opts.seed, opts.limit)?;
     if args.split == TrainSplit::TrainVal {
         // The validation images join the training ones: they can no longer choose an epoch, so

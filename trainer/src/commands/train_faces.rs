@@ -5,10 +5,9 @@
 
 use anyhow::{bail, Result};
 use ocellus::boxes::offsets::OffsetScale;
-use ocellus::{Arch, InputSize, ModelCard, Task};
+use ocellus::{face_labels, Arch, InputSize, ModelCard, Task};
 
-use super::prepare_faces::prepare_photos;
-use super::skipped_report;
+use crate::dataset::skipped_report;
 use super::train_run::{train_and_record, MetricKeys};
 use crate::training::Recipe;
 use crate::cli::{DetectorName, OffsetTargets, TrainFacesArgs, TrainOptions};
@@ -19,12 +18,8 @@ use crate::dataset::Source;
 use crate::detection::crop_lesson::{crops, CropClassification};
 use crate::detection::photo_set::{load, split_photos, Photo};
 use crate::detection::region_lesson::RegionLesson;
+use crate::detection::region_preparation::prepare_photos;
 use crate::training::ImageLesson;
-
-/// The labels of every face model, in output order.
-pub fn face_labels() -> Vec<String> {
-    vec!["background".into(), "face".into()]
-}
 
 /// Positions in `photos` of the photos whose CSV index is in `indices`.
 fn positions(photos: &[Photo], indices: &[usize]) -> Vec<usize> {
@@ -34,15 +29,12 @@ fn positions(photos: &[Photo], indices: &[usize]) -> Vec<usize> {
 
 /// Runs the command.
 pub fn run(args: TrainFacesArgs) -> Result<()> {
-    if args.arch == DetectorName::SingleShot {
-        return super::train_single_shot::run(args);
-    }
     let side = args.side.unwrap_or(256);
     let crop = args.crop.unwrap_or(InputSize::square(32));
     let (csv, images) = args.faces.paths()?;
     let fast = args.arch == DetectorName::FastRcnn;
     let opts = &TrainOptions { batch_size: Some(args.train.batch_size_or(if fast { 50 } else { 100 })?), ..args.train.clone() };
-    let device = crate::device::open(&opts.device)?;
+    let device = opts.device.open()?;
     let data = face_boxes::read(&csv, &images)?;
     println!("data: {} photos with {} face boxes in {}", data.images.len(), data.boxes, csv.display());
     skipped_report::print("reading the boxes", &data.skipped);

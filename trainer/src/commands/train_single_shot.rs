@@ -5,11 +5,10 @@
 
 use anyhow::{bail, Result};
 use ocellus::face_detection::{detect, DetectOptions};
-use ocellus::{weights, Arch, InputSize, ModelCard, Task, TrainedModel};
+use ocellus::{face_labels, weights, Arch, InputSize, ModelCard, Task, TrainedModel};
 use rayon::prelude::*;
 
-use super::skipped_report;
-use super::train_faces::face_labels;
+use crate::dataset::skipped_report;
 use super::train_run::{train_and_record, MetricKeys};
 use crate::training::Recipe;
 use crate::cli::{TrainFacesArgs, TrainOptions};
@@ -71,7 +70,7 @@ pub fn run(args: TrainFacesArgs) -> Result<()> {
     }
     let (csv, images) = args.faces.paths()?;
     let opts = &TrainOptions { batch_size: Some(args.train.batch_size_or(32)?), ..args.train.clone() };
-    let device = crate::device::open(&opts.device)?;
+    let device = opts.device.open()?;
     let data = face_boxes::read(&csv, &images)?;
     println!("data: {} photos with {} face boxes in {}", data.images.len(), data.boxes, csv.display());
     skipped_report::print("reading the boxes", &data.skipped);

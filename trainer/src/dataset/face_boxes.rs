@@ -43,10 +43,13 @@ pub fn read(csv: &Path, images: &Path) -> Result<FaceBoxes> {
 }
 
 /// Parses the CSV `text` read from `csv` (named in every message), looking images up in `images`.
+/// Fields may be quoted (a file name with a comma); blank lines are passed over.
 pub fn parse(text: &str, csv: &Path, images: &Path) -> Result<FaceBoxes> {
-    let mut lines = text.lines().enumerate();
-    let header: Vec<String> = match lines.next() {
-        Some((_, h)) => h.split(',').map(|c| c.trim().to_ascii_lowercase()).collect(),
+    let mut reader = ::csv::ReaderBuilder::new().has_headers(false).flexible(true).trim(::csv::Trim::All).from_reader(text.as_bytes());
+    let mut records = reader.records();
+    let header: Vec<String> = match records.next() {
+        Some(Ok(h)) => h.iter().map(str::to_ascii_lowercase).collect(),
+        Some(Err(e)) => bail!("{}:1: header cannot be read: {e}", csv.display()),
         None => bail!("{}: empty file; expected the header {}", csv.display(), HEADER.join(",")),
     };
     if header != HEADER.map(|h| h.to_ascii_lowercase()) {
@@ -55,12 +58,13 @@ pub fn parse(text: &str, csv: &Path, images: &Path) -> Result<FaceBoxes> {
     let mut grouped: BTreeMap<String, AnnotatedImage> = BTreeMap::new();
     let mut out = FaceBoxes::default();
     let mut missing: BTreeMap<String, bool> = BTreeMap::new();
-    for (i, line) in lines {
-        let at = format!("{}:{}", csv.display(), i + 1);
-        if line.trim().is_empty() {
-            continue;
-        }
-        let row = match parse_row(line) {
+    for record in records {
+        let (line, row) = match record {
+            Ok(r) => (r.position().map_or(0, |p| p.line()), parse_row(&r)),
+            Err(e) => (e.position().map_or(0, |p| p.line()), Err(e.to_string())),
+        };
+        let at = format!("{}:{line}", csv.display());
+        let row = match row {
             Ok(row) => row,
             Err(reason) => {
                 out.skipped.push(Skipped { what: at, reason });
@@ -90,21 +94,20 @@ struct Row {
     bounds: BoxXyxy,
 }
 
-fn parse_row(line: &str) -> std::result::Result<Row, String> {
-    let cells: Vec<&str> = line.split(',').map(str::trim).collect();
+fn parse_row(cells: &::csv::StringRecord) -> std::result::Result<Row, String> {
     if cells.len() != HEADER.len() {
         return Err(format!("{} fields, expected {} ({})", cells.len(), HEADER.len(), HEADER.join(",")));
     }
-    let name = cells[0];
+    let name = &cells[0];
     if name.is_empty() || name.contains("..") || Path::new(name).is_absolute() {
         return Err(format!("bad image name {name:?}"));
     }
     let number = |i: usize| -> std::result::Result<f32, String> {
-        cells[i].parse::<f32>().ok().filter(|v| v.is_finite()).ok_or_else(|| format!("{} is {:?}, not a number", HEADER[i], cells[i]))
+        cells[i].parse::<f32>().ok().filter(|v| v.is_finite()).ok_or_else(|| format!("{} is {:?}, not a number", HEADER[i], &cells[i]))
     };
     let (w, h) = (number(1)?, number(2)?);
     if w < 1.0 || h < 1.0 || w.fract() != 0.0 || h.fract() != 0.0 {
-        return Err(format!("image size {}x{} is not a positive whole number of pixels", cells[1], cells[2]));
+        return Err(format!("image size {}x{} is not a positive whole number of pixels", &cells[1], &cells[2]));
     }
     let bounds = BoxXyxy { x0: number(3)?, y0: number(4)?, x1: number(5)?, y1: number(6)? };
     if bounds.x1 <= bounds.x0 || bounds.y1 <= bounds.y0 {
@@ -154,6 +157,15 @@ mod tests {
         for (r, (line, why)) in reasons.iter().zip(expect) {
             assert!(r.starts_with(line) && r.contains(why), "{r} should be {line}: {why}");
         }
+    }
+
+    #[test]
+    fn a_quoted_name_with_a_comma_is_one_field() {
+        let dir = folder("Name,width,height,xmin,ymin,xmax,ymax\n\"my, photo.png\",40,30,1,2,11,12\n", &["my, photo.png"]);
+        let got = read(&dir.path().join("bbox.csv"), &dir.path().join("images")).unwrap();
+        assert!(got.skipped.is_empty(), "{:?}", got.skipped);
+        assert_eq!((got.images.len(), got.boxes), (1, 1));
+        assert!(got.images[0].path.ends_with("my, photo.png"));
     }
 
     #[test]

@@ -9,6 +9,8 @@ pub mod distortion;
 pub mod face_boxes;
 pub mod folder_layout;
 pub mod image_set;
+pub mod prepared;
+pub mod skipped_report;
 pub mod split;
 pub mod tutorial_layout;
 

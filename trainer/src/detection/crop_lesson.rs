@@ -56,7 +56,7 @@ pub fn crops(photos: &[Photo], size: InputSize, source: impl Fn(&Photo) -> Sourc
     let mut photo_of = Vec::new();
     for (p, photo) in photos.iter().enumerate() {
         for (r, &label) in photo.samples.regions.iter().zip(&photo.samples.labels) {
-            let region = BoxXyxy { x0: r[0], y0: r[1], x1: r[2], y1: r[3] };
+            let region = BoxXyxy::from(*r);
             items.push((crop(&photo.image, &region, size).into_raw(), vec![label], source(photo)));
             photo_of.push(p);
         }

@@ -11,6 +11,7 @@ pub mod photo_set;
 pub mod point_loss;
 pub mod point_targets;
 pub mod region_lesson;
+pub mod region_preparation;
 pub mod sample_cache;
 pub mod sampling;
 pub mod single_shot_lesson;

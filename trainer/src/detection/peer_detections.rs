@@ -25,7 +25,7 @@ pub struct PeerPhoto {
 impl PeerPhoto {
     /// The faces as scored boxes.
     pub fn scored(&self) -> Vec<Scored> {
-        self.faces.iter().map(|f| Scored { bounds: BoxXyxy { x0: f[0], y0: f[1], x1: f[2], y1: f[3] }, score: f[4] }).collect()
+        self.faces.iter().map(|f| Scored { bounds: BoxXyxy::from([f[0], f[1], f[2], f[3]]), score: f[4] }).collect()
     }
 }
 

@@ -37,11 +37,11 @@ fn mirror(b: &BoxXyxy, side: f32) -> BoxXyxy {
 /// A region and its offsets after mirroring the photo: the true box is mirrored too and the
 /// offsets encoded again (dx changes sign and shifts by the width change; dy, dw, dh stay).
 fn mirrored(region: [f32; 4], offsets: [f32; 4], side: f32) -> ([f32; 4], [f32; 4]) {
-    let r = BoxXyxy { x0: region[0], y0: region[1], x1: region[2], y1: region[3] };
+    let r = BoxXyxy::from(region);
     let truth = BoxOffsets::from_array(offsets).apply(&r);
     let (r2, t2) = (mirror(&r, side), mirror(&truth, side));
     let o2 = BoxOffsets::encode(&r2, &t2).map_or(offsets, BoxOffsets::to_array);
-    ([r2.x0, r2.y0, r2.x1, r2.y1], o2)
+    (r2.into(), o2)
 }
 
 /// Region hits as the tally sums them: face recall, background recall, offset closeness.
@@ -124,7 +124,7 @@ mod tests {
         let off = BoxOffsets::encode(&r, &truth).unwrap().to_array();
         let (r2, o2) = mirrored(region, off, 100.0);
         assert_eq!(r2, [50.0, 20.0, 90.0, 70.0]);
-        let back = BoxOffsets::from_array(o2).apply(&BoxXyxy { x0: r2[0], y0: r2[1], x1: r2[2], y1: r2[3] });
+        let back = BoxOffsets::from_array(o2).apply(&BoxXyxy::from(r2));
         let want = mirror(&truth, 100.0);
         for (a, b) in [(back.x0, want.x0), (back.y0, want.y0), (back.x1, want.x1), (back.y1, want.y1)] {
             assert!((a - b).abs() < 1e-4, "{back:?} vs {want:?}");

@@ -7,9 +7,9 @@ use std::collections::HashMap;
 
 use candle_core::backprop::GradStore;
 use candle_core::{Result, Tensor, Var};
-use ocellus::kernel_choice::ours_for;
+use ocellus::ops::kernel_choice::ours_for;
 
-use super::adam_kernel::{AdamScalars, MomentUpdate, ParameterUpdate};
+use ocellus::ops::adam::{AdamScalars, MomentUpdate, ParameterUpdate};
 
 /// Adam (Kingma & Ba) with optional decoupled weight decay; PyTorch's defaults.
 pub struct Adam {

@@ -17,15 +17,10 @@ use crate::dataset::augment::Augment;
 const STATE_KEY: &str = "ocellus.train_state";
 const MODEL_PREFIX: &str = "model.";
 
-/// The settings a resumed run must share with the run it continues.
+/// The settings a resumed run must share with the run it continues, beyond its recipe's
+/// (which holds the batch size, the learning rates and the schedule).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunConfig {
-    /// Mini-batch size.
-    pub batch_size: usize,
-    /// Base learning rate.
-    pub lr: f64,
-    /// Cosine learning-rate schedule over `epochs` (else constant).
-    pub cosine: bool,
     /// Shuffle, split and augmentation seed.
     pub seed: u64,
     /// Augmentation, if on.
@@ -34,7 +29,7 @@ pub struct RunConfig {
     pub train_images: usize,
     /// Images in the validation split.
     pub val_images: usize,
-    /// The recipe (absent in checkpoints written before recipes).
+    /// The recipe (absent in checkpoints written before recipes, which cannot be resumed).
     #[serde(default)]
     pub recipe: Option<super::Recipe>,
 }
@@ -64,9 +59,18 @@ impl TrainState {
     /// Explains how `other` (this run's settings) differs from the checkpoint's.
     pub fn check_compatible(&self, other: &RunConfig) -> Result<()> {
         let c = &self.config;
+        let (Some(was), Some(now)) = (&c.recipe, &other.recipe) else {
+            bail!("cannot resume: the checkpoint was written by an older version that did not record its recipe; --restart starts afresh");
+        };
         let mut diffs = Vec::new();
-        if c.batch_size != other.batch_size {
-            diffs.push(format!("--batch-size was {}", c.batch_size));
+        if was.batch_size != now.batch_size {
+            diffs.push(format!("--batch-size was {}", was.batch_size));
+        }
+        if was.lr != now.lr {
+            diffs.push(format!("--lr was {}", was.lr));
+        }
+        if was.schedule != now.schedule {
+            diffs.push(format!("the schedule was {:?}", was.schedule));
         }
         if c.seed != other.seed {
             diffs.push(format!("--seed was {}", c.seed));
@@ -80,11 +84,10 @@ impl TrainState {
                 c.train_images, c.val_images, other.train_images, other.val_images
             ));
         }
-        if let (Some(a), Some(b)) = (&c.recipe, &other.recipe) {
-            // Only the epoch count may grow: the rest shapes every step already taken.
-            if (Recipe { epochs: b.epochs, patience: b.patience, ..a.clone() }) != *b {
-                diffs.push(format!("the recipe was {}", serde_json::to_string(a).unwrap_or_default()));
-            }
+        // Only the epoch count (and patience) may change: the rest shapes every step taken.
+        let same_steps = Recipe { epochs: now.epochs, patience: now.patience, batch_size: now.batch_size, lr: now.lr, schedule: now.schedule, ..was.clone() };
+        if same_steps != *now {
+            diffs.push(format!("the recipe was {}", serde_json::to_string(was).unwrap_or_default()));
         }
         if !diffs.is_empty() {
             bail!("cannot resume: the checkpoint was made with other settings: {}", diffs.join("; "));

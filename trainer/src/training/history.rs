@@ -1,6 +1,5 @@
 //! The per-epoch record of a run, kept in the checkpoint and written as CSV.
 
-use std::fmt::Write as _;
 use std::path::Path;
 
 use anyhow::Result;
@@ -27,27 +26,23 @@ pub struct EpochRecord {
 
 /// The history as CSV text: one header line, one line per epoch.
 pub fn to_csv(metric_names: &[&str], records: &[EpochRecord]) -> String {
-    let mut out = String::from("epoch,lr,train_loss");
-    for n in metric_names {
-        let _ = write!(out, ",train_{n}");
-    }
-    out.push_str(",val_loss");
-    for n in metric_names {
-        let _ = write!(out, ",val_{n}");
-    }
-    out.push_str(",seconds\n");
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let mut header = vec!["epoch".to_string(), "lr".into(), "train_loss".into()];
+    header.extend(metric_names.iter().map(|n| format!("train_{n}")));
+    header.push("val_loss".into());
+    header.extend(metric_names.iter().map(|n| format!("val_{n}")));
+    header.push("seconds".into());
+    // Writing to a Vec cannot fail.
+    out.write_record(&header).expect("in memory");
     for r in records {
-        let _ = write!(out, "{},{},{:.6}", r.epoch, r.lr, r.train_loss);
-        for v in &r.train {
-            let _ = write!(out, ",{v:.6}");
-        }
-        let _ = write!(out, ",{:.6}", r.val_loss);
-        for v in &r.val {
-            let _ = write!(out, ",{v:.6}");
-        }
-        let _ = writeln!(out, ",{:.3}", r.seconds);
+        let mut row = vec![r.epoch.to_string(), r.lr.to_string(), format!("{:.6}", r.train_loss)];
+        row.extend(r.train.iter().map(|v| format!("{v:.6}")));
+        row.push(format!("{:.6}", r.val_loss));
+        row.extend(r.val.iter().map(|v| format!("{v:.6}")));
+        row.push(format!("{:.3}", r.seconds));
+        out.write_record(&row).expect("in memory");
     }
-    out
+    String::from_utf8(out.into_inner().expect("in memory")).expect("the fields are UTF-8")
 }
 
 /// Writes the history CSV atomically.

@@ -2,9 +2,9 @@
 //! checkpoints, history and plots.
 
 pub mod adam;
-pub mod adam_kernel;
 pub mod checkpoint;
 pub mod code_reading;
+pub mod evaluation;
 pub mod fit;
 pub mod history;
 pub mod interrupt;
@@ -19,11 +19,13 @@ pub mod recipe;
 pub mod run_files;
 pub mod run_lock;
 pub mod schedule;
+pub mod step_timing;
 pub mod sgd;
 pub mod tally;
 pub mod trainee;
 
-pub use fit::{evaluate, evaluate_final, fit, FitOptions, FitOutcome};
+pub use evaluation::{evaluate, evaluate_final};
+pub use fit::{fit, FitOptions, FitOutcome};
 pub use code_reading::CodeReading;
 pub use lesson::{BatchOutcome, ImageLesson, Lesson};
 pub use objective::{Classification, Objective};

@@ -6,7 +6,9 @@ use candle_core::backprop::GradStore;
 use candle_core::{Result, Tensor};
 
 use super::adam::Adam;
-use super::sgd::Sgd;
+use super::recipe::{OptimiserKind, Recipe};
+use super::sgd::{Group, Sgd};
+use super::Trainee;
 
 /// Adam (the tutorial's) or Nesterov SGD (the fast recipe's).
 pub enum Optimiser {
@@ -17,6 +19,30 @@ pub enum Optimiser {
 }
 
 impl Optimiser {
+    /// The recipe's optimiser over the trainee's parameters: Nesterov SGD gives BatchNorm
+    /// biases their own rate and trains a whitening layer's bias only for its first epochs
+    /// (`batches` per epoch).
+    pub fn for_recipe(trainee: &Trainee, recipe: &Recipe, batches: usize) -> Result<Optimiser> {
+        use ocellus::models::whitened_cnn::{is_norm_bias, WHITEN_BIAS};
+        Ok(match recipe.optimiser {
+            OptimiserKind::Adam => Optimiser::Adam(Adam::new(trainee.trainable(), recipe.lr)?),
+            OptimiserKind::Nesterov { momentum } => {
+                let vars = trainee
+                    .trainable()
+                    .into_iter()
+                    .map(|(name, var)| {
+                        let scale = if is_norm_bias(&name) { recipe.norm_bias_lr_scale } else { 1.0 };
+                        let until_step = (name == WHITEN_BIAS).then_some(recipe.whiten_bias_epochs * batches);
+                        // The per-step decay (lr * wd) stays the same whatever the rate's multiplier.
+                        let group = Group { lr_scale: scale, weight_decay: recipe.weight_decay / scale, until_step };
+                        (name, var, group)
+                    })
+                    .collect();
+                Optimiser::Sgd(Sgd::new(vars, recipe.lr, momentum)?)
+            }
+        })
+    }
+
     /// Sets the learning rate of the next step.
     pub fn set_lr(&mut self, lr: f64) {
         match self {

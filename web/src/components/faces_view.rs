@@ -1,7 +1,7 @@
 //! The Faces section: the photo with the faces' boxes and scores drawn over it, a threshold
 //! slider that re-merges the worker's scored regions on the spot, and the time of each stage.
 
-use ocellus::boxes::merge::{nms, Scored};
+use ocellus::boxes::merge::Scored;
 use ocellus::face_detection::default_threshold;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -17,13 +17,9 @@ use crate::section::Answer;
 /// Where the slider starts before a model is known (the tutorial's threshold); a loaded
 /// model's own threshold (`default_threshold`) replaces it.
 const DEFAULT_THRESHOLD: f32 = 0.99;
-/// Faces overlapping a better one by more than this IoU are dropped (the tutorial's 0.3).
-const MERGE_IOU: f32 = 0.3;
-
-/// The faces at `threshold`, best first.
+/// The faces at `threshold`, best first, merged as natively.
 pub fn faces_at(candidates: &[Scored], threshold: f32) -> Vec<Scored> {
-    let kept: Vec<Scored> = candidates.iter().filter(|c| c.score > threshold).copied().collect();
-    nms(&kept, MERGE_IOU)
+    ocellus::face_detection::faces_at(candidates, threshold, ocellus::face_detection::MERGE_IOU)
 }
 
 /// What the count line says; with no face above the threshold, how low the slider must go

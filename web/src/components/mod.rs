@@ -1,5 +1,6 @@
 //! The page's building blocks.
 
+pub mod bench_page;
 pub mod bench_view;
 pub mod camera_view;
 pub mod captcha_view;

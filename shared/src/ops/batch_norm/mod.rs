@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use candle_core::{ModuleT, Result, Tensor, Var};
 
-use crate::kernel_choice::ours_for;
+use crate::ops::kernel_choice::ours_for;
 use op::{BatchNormOp, BatchStats, Epilogue};
 
 /// PyTorch's defaults, which the tutorial's models were trained with.
@@ -42,7 +42,7 @@ impl BatchNorm {
         if train && ours_for(x) {
             self.forward_fused(x, Epilogue::Gelu, None)
         } else {
-            crate::gelu::gelu(&self.inner.forward_t(x, train)?)
+            crate::ops::gelu::gelu(&self.inner.forward_t(x, train)?)
         }
     }
 

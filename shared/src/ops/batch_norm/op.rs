@@ -10,10 +10,10 @@ use std::sync::{Arc, Mutex};
 use candle_core::{bail, CpuStorage, CustomOp3, Layout, Result, Shape, Tensor};
 use rayon::prelude::*;
 
-use crate::filled::{filled, filled_pair};
-use crate::gelu::{gelu_slope, gelu_value};
-use crate::op_operand::{cpu_f32_data, f32_data};
-use crate::op_threads::threads;
+use crate::ops::support::filled::{filled, filled_pair};
+use crate::ops::gelu::{gelu_slope, gelu_value};
+use crate::ops::support::operand::{cpu_f32_data, f32_data};
+use crate::ops::support::threads::in_parallel;
 
 const OP: &str = "batch norm";
 
@@ -39,7 +39,7 @@ pub enum Epilogue {
     Relu,
     /// `(x, [gamma; beta] as (2, C), skip) -> relu(bn(x) + skip)`.
     ResidualRelu,
-    /// `(x, gamma, beta) -> gelu(bn(x))` (the tanh form, [`crate::gelu`]).
+    /// `(x, gamma, beta) -> gelu(bn(x))` (the tanh form, [`crate::ops::gelu`]).
     Gelu,
 }
 
@@ -66,7 +66,7 @@ fn dims(layout: &Layout) -> Result<(usize, usize, usize)> {
 
 /// Runs `f(channel)` for every channel, on the threads when there are several.
 fn per_channel<T: Send>(channels: usize, f: impl Fn(usize) -> T + Sync + Send) -> Vec<T> {
-    if threads() > 1 {
+    if in_parallel(channels) {
         (0..channels).into_par_iter().map(f).collect()
     } else {
         (0..channels).map(f).collect()

@@ -13,8 +13,8 @@ pub mod shifted_planes;
 
 use candle_core::{Module, Result, Tensor};
 
-use crate::channel_bias::add_channel_bias;
-use crate::kernel_choice::ours_for;
+use crate::ops::channel_bias::add_channel_bias;
+use crate::ops::kernel_choice::ours_for;
 
 pub use op::Conv2dOp;
 

@@ -5,7 +5,7 @@ use candle_core::{bail, CpuStorage, CustomOp2, Layout, Result, Shape, Tensor};
 
 use super::geometry::ConvGeometry;
 use super::passes;
-use crate::op_operand::f32_data;
+use crate::ops::support::operand::f32_data;
 
 /// Stride and padding, the two settings the models use (dilation 1, one group).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use super::geometry::ConvGeometry;
 use super::lowering::Lowering;
 use super::matmul::{matmul, MatRef};
-use crate::op_threads::threads;
+use crate::ops::support::threads::threads;
 
 /// Output pixels a chunk aims at: products narrower than this lose much of the kernel's speed.
 const MIN_COLUMNS: usize = 256;
@@ -94,7 +94,7 @@ fn gradient<'a>(g: &ConvGeometry, dy: &'a [f32], first: usize, images: usize, bu
 
 /// Forward: `x` is NCHW, `w` is (cout, cin, kh, kw); returns NCHW output.
 pub fn forward(g: &ConvGeometry, x: &[f32], w: &[f32]) -> Vec<f32> {
-    let mut y = crate::zeroed::zeros(g.batch * g.out_image());
+    let mut y = crate::ops::support::zeroed::zeros(g.batch * g.out_image());
     let weights = MatRef::rows(w, g.cout, g.patch());
     let lowering = Lowering::of(g);
     per_chunk(&mut y, g.out_image(), g, |first, images, out, s, threads| {
@@ -117,7 +117,7 @@ pub fn forward(g: &ConvGeometry, x: &[f32], w: &[f32]) -> Vec<f32> {
 
 /// Input gradient: `dy` is the output's gradient (NCHW); returns the gradient of `x`.
 pub fn input_grad(g: &ConvGeometry, dy: &[f32], w: &[f32]) -> Vec<f32> {
-    let mut dx = crate::zeroed::zeros(g.batch * g.in_image());
+    let mut dx = crate::ops::support::zeroed::zeros(g.batch * g.in_image());
     let weights_t = MatRef::rows(w, g.cout, g.patch()).t();
     let lowering = Lowering::of(g);
     per_chunk(&mut dx, g.in_image(), g, |first, images, out, s, threads| {

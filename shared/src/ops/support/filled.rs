@@ -5,13 +5,13 @@ use std::mem::MaybeUninit;
 
 use rayon::prelude::*;
 
-use crate::op_threads::threads;
+use super::threads::in_parallel;
 
 /// Runs `fill(index of the chunk's first value, chunk)` over `out` in chunks of `chunk` values,
 /// on the threads when there are several chunks and threads.
 fn in_chunks<T: Send>(out: &mut [T], chunk: usize, fill: impl Fn(usize, &mut [T]) + Sync + Send) {
     let chunk = chunk.max(1);
-    if threads() > 1 && out.len() > chunk {
+    if in_parallel(out.len().div_ceil(chunk)) {
         out.par_chunks_mut(chunk).enumerate().for_each(|(i, c)| fill(i * chunk, c));
     } else {
         out.chunks_mut(chunk).enumerate().for_each(|(i, c)| fill(i * chunk, c));
@@ -45,7 +45,7 @@ pub unsafe fn filled_pair(
     let chunk = chunk.max(1);
     let mut pairs: Vec<_> = a.spare_capacity_mut()[..n].chunks_mut(chunk).zip(b.spare_capacity_mut()[..n].chunks_mut(chunk)).collect();
     let run = |(i, (x, y)): (usize, &mut (&mut [MaybeUninit<f32>], &mut [MaybeUninit<f32>]))| fill(i * chunk, x, y);
-    if threads() > 1 && pairs.len() > 1 {
+    if in_parallel(pairs.len()) {
         pairs.par_iter_mut().enumerate().for_each(run);
     } else {
         pairs.iter_mut().enumerate().for_each(run);

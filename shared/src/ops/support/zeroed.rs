@@ -4,14 +4,15 @@
 
 use rayon::prelude::*;
 
-use crate::op_threads::threads;
+use super::threads::in_parallel;
 
-/// Below this many values one thread fills faster than two can be woken.
-const PARALLEL_FROM: usize = 1 << 18;
+/// Values per thread's piece: below two such pieces one thread fills faster than two can be
+/// woken.
+const PER_TASK: usize = 1 << 17;
 
 /// A vector of `n` zeros, written in parallel when it is large and there are threads.
 pub fn zeros(n: usize) -> Vec<f32> {
-    if n < PARALLEL_FROM || threads() < 2 {
+    if !in_parallel(n / PER_TASK) {
         return vec![0f32; n];
     }
     let mut v = Vec::with_capacity(n);
@@ -23,7 +24,7 @@ pub fn zeros(n: usize) -> Vec<f32> {
 mod tests {
     #[test]
     fn small_and_large_vectors_are_all_zeros() {
-        for n in [0, 5, super::PARALLEL_FROM + 17] {
+        for n in [0, 5, 2 * super::PER_TASK + 17] {
             let v = super::zeros(n);
             assert_eq!(v.len(), n);
             assert!(v.iter().all(|&x| x == 0.0));
