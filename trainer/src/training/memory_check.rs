@@ -16,6 +16,9 @@ use crate::allocator;
 /// show the refusal without filling the machine.
 pub const ASSUME_FREE: &str = "OCELLUS_ASSUME_FREE_MEMORY";
 
+/// The larger probe step's batch size (the smaller is half of it).
+const PROBE: usize = 8;
+
 /// Share of the free memory a run may plan to use: the rest covers what the line misses
 /// (allocator slack, the validation pass, other programs growing).
 const USABLE: f64 = 0.85;
@@ -65,18 +68,18 @@ pub fn check_batch_fits(
     device: &Device,
 ) -> Result<()> {
     let batch = batch.min(train.len());
-    if !device.is_cpu() || batch <= 4 || train.len() < 4 {
+    if !device.is_cpu() || batch <= PROBE || train.len() < PROBE {
         return Ok(());
     }
     let Some(free) = free_memory() else {
         return Ok(());
     };
-    let step = measure(trainee, lesson, &train[..4], device)?;
+    let step = measure(trainee, lesson, &train[..PROBE], device)?;
     let usable = free as f64 * USABLE;
     if step.need(batch) > usable {
-        // A tenth to spare: two probes of the same step differ by a little (threads allocate
-        // at different moments), and the suggestion must pass the check when tried.
-        let fits = step.largest_batch_within(usable * 0.9).max(1);
+        // A quarter to spare: two measurements of the same step differ (threads allocate at
+        // different moments), and the suggestion must pass the check when tried.
+        let fits = step.largest_batch_within(usable * 0.75).max(1);
         bail!(
             "--batch-size {batch} needs about {} for one training step ({} per image, measured on steps of {} and {} images), \
              but {} of memory is free: use --batch-size {fits} or less",
@@ -90,8 +93,8 @@ pub fn check_batch_fits(
     Ok(())
 }
 
-/// Peak bytes of a training step (forward and backward) at 2 and 4 examples of `probe`, after
-/// one warm-up step; the
+/// Peak bytes of a training step (forward and backward) at half and all of the examples of
+/// `probe`, after one warm-up step; the
 /// model's tensors, BatchNorm statistics included, are put back as they were.
 fn measure(
     trainee: &Trainee,
@@ -114,11 +117,13 @@ fn measure(
         drop(grads);
         Ok((n, peak))
     };
-    // A first step allocates once for good (thread pools, kernel scratch): counted in the
-    // small probe it halved the slope and the suggested batch was then refused (CI).
-    peak_of(2)?;
-    let small = peak_of(2)?;
-    let large = peak_of(4)?;
+    // A first step at the larger size allocates what stays for good (thread pools, kernel
+    // scratch sized by the largest product so far): counted in a probe it halved the slope, and
+    // the batch suggested was then refused (CI). Each probe runs twice; the line is drawn
+    // through the smaller small one and the larger large one, the steeper of the two.
+    peak_of(PROBE)?;
+    let small = peak_of(PROBE / 2)?.min(peak_of(PROBE / 2)?);
+    let large = peak_of(PROBE)?.max(peak_of(PROBE)?);
     trainee.restore(&saved)?;
     Ok(StepMemory { small, large })
 }
