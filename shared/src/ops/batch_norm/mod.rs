@@ -3,7 +3,7 @@
 //! ([`op::BatchNormOp`]) instead of candle-nn's chain of element-wise tensors, with the ReLU
 //! (and the residual add) that follow it in a ResNet folded in.
 
-pub mod op;
+pub(crate) mod op;
 
 use std::sync::{Arc, Mutex};
 

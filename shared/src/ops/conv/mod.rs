@@ -4,12 +4,12 @@
 //! differentiable tensor. Candle's own CPU backward runs the input gradient as a naive
 //! transposed-convolution loop, most of a training step; on CUDA candle's kernels stay.
 
-pub mod geometry;
-pub mod lowering;
-pub mod matmul;
-pub mod op;
-pub mod passes;
-pub mod shifted_planes;
+pub(crate) mod geometry;
+pub(crate) mod lowering;
+pub(crate) mod matmul;
+pub(crate) mod op;
+pub(crate) mod passes;
+pub(crate) mod shifted_planes;
 
 use candle_core::{Module, Result, Tensor};
 
