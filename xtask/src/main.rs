@@ -20,7 +20,8 @@ const USAGE: &str = "usage: cargo xtask <task>
   build-cuda  build the trainer with --features cuda (nvcc and CUDA from PyPI; no GPU needed)
   check-cuda  compile the CUDA trainer and its tests in the test profile (nvcc from PyPI; no GPU needed)
   fuzz [SECONDS] [TARGET...]
-              run each fuzz target (libFuzzer, nightly) for SECONDS (default 60), print a table";
+              run each fuzz target (libFuzzer) for SECONDS (default 60) on its kept corpus, print a table
+  fuzz-smoke  run every fuzz target for a few seconds on its committed seeds (part of test)";
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask/ has a parent").to_path_buf()
@@ -42,7 +43,8 @@ fn build_web() -> Result<PathBuf, String> {
 }
 
 /// Everything CI checks: the page built by trunk, the wasm parity test in headless Chromium,
-/// then every native test of the workspace, the browser tests against the built page included.
+/// then every native test of the workspace, the browser tests against the built page included,
+/// then a few seconds of each fuzz target.
 fn test() -> Result<(), String> {
     let root = root();
     let chromedriver = toolchain::ensure_browser()?;
@@ -69,6 +71,7 @@ fn test() -> Result<(), String> {
     } else {
         tests.run()?;
     }
+    fuzz::smoke(&root)?;
     // The CUDA build (`check-cuda`, about 25 minutes on 2 cores) is not part of it: it would
     // take CI past its hour.
     Ok(())
@@ -100,6 +103,7 @@ fn main() -> ExitCode {
         "bench-web" => bench_web(),
         "build-cuda" => cuda::build(&root()),
         "check-cuda" => cuda::check(&root()),
+        "fuzz-smoke" => fuzz::smoke(&root()),
         "fuzz" => {
             let rest: Vec<String> = std::env::args().skip(2).collect();
             let (seconds, targets) = match rest.first().and_then(|s| s.parse::<u64>().ok()) {

@@ -55,9 +55,9 @@ pub fn ensure_web_tools(root: &Path) -> Result<PathBuf, String> {
 
 /// `cargo install args`, built for a short build rather than the fastest binary: trunk's own
 /// release profile asks for fat LTO in one codegen unit, which serialises the end of its build
-/// on one core, and these tools only drive other programs. Both installs share one target
+/// on one core, and these tools only drive other programs. The installs share one target
 /// folder, so the crates they have in common are built once.
-fn install_tool(root: &Path, args: &[&str]) -> Result<(), String> {
+pub fn install_tool(root: &Path, args: &[&str]) -> Result<(), String> {
     let mut all = vec!["install"];
     all.extend_from_slice(args);
     Cmd::new("cargo", &all)
