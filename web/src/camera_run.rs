@@ -64,12 +64,6 @@ impl CameraRun {
         self.running && self.in_flight.is_none()
     }
 
-    /// Records a frame sent at `now`; returns its number.
-    pub fn sent_frame(&mut self, size: (u32, u32), now: f64) -> u64 {
-        self.sent_frame_as(self.sent + 1, size, now);
-        self.sent
-    }
-
     /// Records frame `job` (numbered by the sender, above every earlier one) sent at `now`.
     pub fn sent_frame_as(&mut self, job: u64, size: (u32, u32), now: f64) {
         self.sent = job;
@@ -126,31 +120,38 @@ impl CameraRun {
 mod tests {
     use super::*;
 
+    /// Sends the next frame as the page does, numbered above every earlier one.
+    fn send(run: &mut CameraRun, size: (u32, u32), now: f64) -> u64 {
+        let job = run.sent + 1;
+        run.sent_frame_as(job, size, now);
+        job
+    }
+
     #[test]
     fn one_frame_in_flight_and_the_rate_of_answers() {
         let mut run = CameraRun::default();
         assert!(!run.wants_frame());
         run.started();
         assert!(run.wants_frame());
-        let job = run.sent_frame((640, 480), 0.0);
+        let job = send(&mut run, (640, 480), 0.0);
         assert!(!run.wants_frame(), "a second frame must wait for the first");
         assert!(!run.answered_frame(job + 1, vec![], 5.0, 10.0), "an answer to another frame is ignored");
         assert!(run.answered_frame(job, vec![], 20.0, 40.0));
         assert_eq!(run.latest.as_ref().map(|a| (a.size, a.round_ms)), Some(((640, 480), 40.0)));
         assert_eq!(run.fps(), None);
         for k in 1..=4 {
-            let j = run.sent_frame((640, 480), 40.0 + 50.0 * (k - 1) as f64);
+            let j = send(&mut run, (640, 480), 40.0 + 50.0 * (k - 1) as f64);
             run.answered_frame(j, vec![], 20.0, 40.0 + 50.0 * k as f64);
         }
         assert!((run.fps().unwrap() - 20.0).abs() < 1e-9, "{:?}", run.fps());
-        let last = run.sent_frame((640, 480), 300.0);
+        let last = send(&mut run, (640, 480), 300.0);
         run.stopped(None);
         assert!(!run.wants_frame() && run.latest.is_some());
         assert!(run.answered_frame(last, vec![], 20.0, 330.0), "the frame in flight at the stop is still answered");
         assert!(!run.wants_frame());
         // A restart numbers frames on, so a late answer from before is not taken for a new one.
         run.started();
-        let j = run.sent_frame((640, 480), 0.0);
+        let j = send(&mut run, (640, 480), 0.0);
         assert!(j > job && run.latest.is_none());
     }
 
@@ -158,7 +159,7 @@ mod tests {
     fn a_failed_frame_frees_the_loop_and_says_why() {
         let mut run = CameraRun::default();
         run.started();
-        let job = run.sent_frame((4, 4), 0.0);
+        let job = send(&mut run, (4, 4), 0.0);
         run.failed_frame(job, "camera frame: bad".into());
         assert!(run.wants_frame());
         assert_eq!(run.error.as_deref(), Some("camera frame: bad"));

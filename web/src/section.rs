@@ -100,12 +100,11 @@ impl Section {
         Self { slot, model: None, status: ModelStatus::Idle, image: None, job: 0, answer: Answer::None }
     }
 
-    /// Replaces the image, returning the job number to send it under.
-    pub fn give_image(&mut self, image: GivenImage) -> u64 {
+    /// Replaces the image, under a new job number (what [`Section::question`] then asks).
+    pub fn give_image(&mut self, image: GivenImage) {
         self.job += 1;
         self.image = Some(image);
         self.answer = Answer::Working;
-        self.job
     }
 
     /// Asks about the image again under a new job number (a new model arrived), so that a

@@ -14,13 +14,13 @@ pub fn percent(v: f64) -> String {
 /// The progress bar and the epoch lines.
 pub struct Console {
     /// Draw progress bars.
-    pub progress: bool,
+    progress: bool,
     /// Batches per epoch.
-    pub batches: usize,
+    batches: usize,
     /// Most epochs.
-    pub epochs: usize,
+    epochs: usize,
     /// The lesson's metric names (the first is shown).
-    pub names: &'static [&'static str],
+    names: &'static [&'static str],
     bar: ProgressBar,
 }
 
