@@ -53,7 +53,12 @@ fn test() -> Result<(), String> {
     let bundle = root.join("target/parity/bundle.safetensors");
     std::fs::create_dir_all(bundle.parent().unwrap()).map_err(|e| e.to_string())?;
     let bundle_arg = bundle.to_str().ok_or("the repository path is not UTF-8")?;
-    Cmd::new("cargo", &["run", "--quiet", "-p", "ocellus-e2e", "--bin", "parity-bundle", "--", bundle_arg]).run()?;
+    // Every test binary is built once, in one feature resolution: `cargo run -p ocellus-e2e`
+    // resolved the features of that package alone and built candle, gemm and image a second
+    // time (minutes on a fresh machine). The bundle writer is one of the binaries built.
+    Cmd::new("cargo", &["test", "--workspace", "--no-run"]).run()?;
+    let writer = root.join("target/debug/parity-bundle");
+    Cmd::new(writer.to_str().ok_or("the repository path is not UTF-8")?, &[bundle_arg]).run()?;
     Cmd::new("cargo", &["test", "-p", "ocellus-web", "--target", "wasm32-unknown-unknown", "--test", "parity"])
         .env("OCELLUS_PARITY_BUNDLE", &bundle)
         .env("CHROMEDRIVER", &chromedriver)
