@@ -30,6 +30,24 @@ impl Strategy {
     pub const F: Strategy = Strategy { color: false, texture: false, size: false, fill: true };
     /// Size only.
     pub const S: Strategy = Strategy { color: false, texture: false, size: true, fill: false };
+
+    /// How alike two regions are under this strategy: the sum of the measures it turns on.
+    fn similarity(&self, a: &Region, b: &Region, image_size: f64) -> f64 {
+        let mut s = 0.0;
+        if self.color {
+            s += intersection(&a.color, &b.color);
+        }
+        if self.texture {
+            s += intersection(&a.texture, &b.texture);
+        }
+        if self.size {
+            s += 1.0 - (a.size + b.size) / image_size;
+        }
+        if self.fill {
+            s += 1.0 - (a.bounds.union(b.bounds).area() - a.size - b.size) / image_size;
+        }
+        s
+    }
 }
 
 /// A region's bounding box, corners inclusive.
@@ -106,12 +124,47 @@ impl Ord for Pair {
 /// Every region the grouping forms, in creation order (the segments first, the whole image
 /// last). Segments touching at an edge or a corner are neighbours.
 pub fn group(seg: &Segmentation, bins: &PixelBins, strategy: Strategy) -> Vec<Grouped> {
-    let (w, n) = (seg.width, seg.count);
+    let n = seg.count;
     if n == 0 {
         return Vec::new();
     }
     let image_size = (seg.width * seg.height) as f64;
-    let mut regions: Vec<Region> = (0..n)
+    let mut regions = segment_regions(seg, bins);
+    let similarity = |a: &Region, b: &Region| strategy.similarity(a, b, image_size);
+    let mut heap = BinaryHeap::new();
+    for i in 0..n {
+        for &j in &regions[i].neighbours {
+            if i < j {
+                heap.push(Pair(similarity(&regions[i], &regions[j]), i, j));
+            }
+        }
+    }
+    while let Some(Pair(_, i, j)) = heap.pop() {
+        if !regions[i].alive || !regions[j].alive {
+            continue;
+        }
+        let merged = merge(&regions[i], &regions[j], i, j);
+        let t = regions.len();
+        regions[i].alive = false;
+        regions[j].alive = false;
+        for &k in &merged.neighbours {
+            let list = &mut regions[k].neighbours;
+            list.retain(|&x| x != i && x != j);
+            list.push(t);
+        }
+        for &k in &merged.neighbours {
+            heap.push(Pair(similarity(&merged, &regions[k]), k.min(t), k.max(t)));
+        }
+        regions.push(merged);
+    }
+    regions.into_iter().map(|r| Grouped { bounds: r.bounds, level: r.level }).collect()
+}
+
+/// One region per segment: its box, size, normalised colour and texture histograms and its
+/// neighbours (the segments it touches at an edge or a corner).
+fn segment_regions(seg: &Segmentation, bins: &PixelBins) -> Vec<Region> {
+    let w = seg.width;
+    let mut regions: Vec<Region> = (0..seg.count)
         .map(|_| Region {
             bounds: Bounds { x0: u32::MAX, y0: u32::MAX, x1: 0, y1: 0 },
             level: 1,
@@ -151,65 +204,26 @@ pub fn group(seg: &Segmentation, bins: &PixelBins, strategy: Strategy) -> Vec<Gr
         r.neighbours.sort_unstable();
         r.neighbours.dedup();
     }
-    let similarity = |a: &Region, b: &Region| -> f64 {
-        let mut s = 0.0;
-        if strategy.color {
-            s += intersection(&a.color, &b.color);
-        }
-        if strategy.texture {
-            s += intersection(&a.texture, &b.texture);
-        }
-        if strategy.size {
-            s += 1.0 - (a.size + b.size) / image_size;
-        }
-        if strategy.fill {
-            s += 1.0 - (a.bounds.union(b.bounds).area() - a.size - b.size) / image_size;
-        }
-        s
-    };
-    let mut heap = BinaryHeap::new();
-    for i in 0..n {
-        for &j in &regions[i].neighbours {
-            if i < j {
-                heap.push(Pair(similarity(&regions[i], &regions[j]), i, j));
-            }
-        }
+    regions
+}
+
+/// Regions `a` (index `i`) and `b` (index `j`) as one: histograms mixed by size, neighbours
+/// joined (without the two themselves).
+fn merge(a: &Region, b: &Region, i: usize, j: usize) -> Region {
+    let size = a.size + b.size;
+    let mix = |x: &[f32], y: &[f32]| -> Vec<f32> { x.iter().zip(y).map(|(p, q)| ((p * a.size as f32) + (q * b.size as f32)) / size as f32).collect() };
+    let mut neighbours: Vec<usize> = a.neighbours.iter().chain(&b.neighbours).copied().filter(|&k| k != i && k != j).collect();
+    neighbours.sort_unstable();
+    neighbours.dedup();
+    Region {
+        bounds: a.bounds.union(b.bounds),
+        level: a.level.max(b.level) + 1,
+        size,
+        color: mix(&a.color, &b.color),
+        texture: mix(&a.texture, &b.texture),
+        neighbours,
+        alive: true,
     }
-    while let Some(Pair(_, i, j)) = heap.pop() {
-        if !regions[i].alive || !regions[j].alive {
-            continue;
-        }
-        let (a, b) = (&regions[i], &regions[j]);
-        let size = a.size + b.size;
-        let mix = |x: &[f32], y: &[f32]| -> Vec<f32> {
-            x.iter().zip(y).map(|(p, q)| ((p * a.size as f32) + (q * b.size as f32)) / size as f32).collect()
-        };
-        let mut neighbours: Vec<usize> = a.neighbours.iter().chain(&b.neighbours).copied().filter(|&k| k != i && k != j).collect();
-        neighbours.sort_unstable();
-        neighbours.dedup();
-        let merged = Region {
-            bounds: a.bounds.union(b.bounds),
-            level: a.level.max(b.level) + 1,
-            size,
-            color: mix(&a.color, &b.color),
-            texture: mix(&a.texture, &b.texture),
-            neighbours: neighbours.clone(),
-            alive: true,
-        };
-        let t = regions.len();
-        regions[i].alive = false;
-        regions[j].alive = false;
-        for &k in &neighbours {
-            let list = &mut regions[k].neighbours;
-            list.retain(|&x| x != i && x != j);
-            list.push(t);
-        }
-        for &k in &neighbours {
-            heap.push(Pair(similarity(&merged, &regions[k]), k.min(t), k.max(t)));
-        }
-        regions.push(merged);
-    }
-    regions.into_iter().map(|r| Grouped { bounds: r.bounds, level: r.level }).collect()
 }
 
 #[cfg(test)]

@@ -78,92 +78,13 @@ pub fn camera_view(props: &Props) -> Html {
     let shown = use_node_ref();
     let handles = use_mut_ref(Handles::default);
     let run = &props.run;
-
-    // Each answer: show the frame it answers, then (camera on) grab the next.
-    {
-        let (video, shown, handles, on_event) = (video.clone(), shown.clone(), handles.clone(), props.on_event.clone());
-        let wants = run.wants_frame();
-        use_effect_with((run.answered, wants, run.sent), move |_| {
-            if wants {
-                if let (Some(frame), Some(canvas)) = (handles.borrow_mut().pending.take(), shown.cast::<HtmlCanvasElement>()) {
-                    camera::show(&frame, &canvas);
-                }
-                grab_next(video, handles, on_event);
-            }
-        });
-    }
-    // The frame in flight when the camera stops still gets its answer: show it then.
-    {
-        let (shown, handles) = (shown.clone(), handles.clone());
-        use_effect_with(run.answered, move |_| {
-            let mut h = handles.borrow_mut();
-            if h.stream.is_none() {
-                if let (Some(frame), Some(canvas)) = (h.pending.take(), shown.cast::<HtmlCanvasElement>()) {
-                    camera::show(&frame, &canvas);
-                }
-            }
-        });
-    }
-    // Leaving the page (or the section) releases the camera.
-    {
-        let handles = handles.clone();
-        use_effect_with((), move |_| {
-            move || {
-                if let Some(s) = handles.borrow_mut().stream.take() {
-                    camera::close(&s);
-                }
-            }
-        });
-    }
-
-    let on_start = {
-        let (video, handles, on_event) = (video.clone(), handles.clone(), props.on_event.clone());
-        Callback::from(move |_: MouseEvent| {
-            on_event.emit(CameraEvent::Asking);
-            let (video, handles, on_event) = (video.clone(), handles.clone(), on_event.clone());
-            spawn_local(async move {
-                match camera::open().await {
-                    Ok(stream) => {
-                        if let Some(v) = video.cast::<HtmlVideoElement>() {
-                            v.set_src_object(Some(&stream));
-                            let _ = v.play();
-                        }
-                        handles.borrow_mut().stream = Some(stream);
-                        on_event.emit(CameraEvent::Started);
-                    }
-                    Err(message) => on_event.emit(CameraEvent::Stopped(Some(message))),
-                }
-            });
-        })
-    };
-    let on_stop = {
-        let (video, handles, on_event) = (video.clone(), handles.clone(), props.on_event.clone());
-        Callback::from(move |_: MouseEvent| {
-            if let Some(s) = handles.borrow_mut().stream.take() {
-                camera::close(&s);
-            }
-            if let Some(v) = video.cast::<HtmlVideoElement>() {
-                v.set_src_object(None);
-            }
-            on_event.emit(CameraEvent::Stopped(None));
-        })
-    };
+    use_frame_loop(&video, &shown, &handles, run, &props.on_event);
+    let on_start = start_camera(&video, &handles, &props.on_event);
+    let on_stop = stop_camera(&video, &handles, &props.on_event);
 
     let latest = run.latest.as_ref();
     let faces = latest.map(|a| props.faces_at.emit((a.candidates.clone(), props.threshold))).unwrap_or_default();
     let size = latest.map_or((camera::WANTED.0, camera::WANTED.1), |a| a.size);
-    let rate = match (latest, run.fps()) {
-        (Some(a), fps) => {
-            let fps_text = fps.map_or("first frame".to_string(), |f| format!("{f:.1} frames per second"));
-            html! {
-                <p class="camera-rate" data-fps={fps.map(|f| format!("{f:.2}"))} data-frames={run.answered.to_string()}
-                    data-worker-ms={format!("{:.1}", a.worker_ms)} data-round-ms={format!("{:.1}", a.round_ms)}>
-                    { format!("{fps_text} · {:.0} ms a frame in the worker ({:.0} ms from grabbing the frame to its boxes) · {} face(s)", a.worker_ms, a.round_ms, faces.len()) }
-                </p>
-            }
-        }
-        _ => html! {},
-    };
     html! {
         <div class="camera" data-running={run.running.to_string()} data-in-flight={run.in_flight.is_some().to_string()}>
             <div class="camera-controls">
@@ -187,10 +108,97 @@ pub fn camera_view(props: &Props) -> Html {
                     { face_marks(&faces, size) }
                 </svg>
             </div>
-            { rate }
+            { rate_line(run, faces.len()) }
             if latest.is_some() {
                 { props.slider.clone() }
             }
         </div>
+    }
+}
+
+/// The loop's effects: each answer shows the frame it answers and (camera on) grabs the next;
+/// the frame in flight when the camera stops is shown when its answer comes; leaving the page
+/// (or the section) releases the camera.
+#[hook]
+fn use_frame_loop(video: &NodeRef, shown: &NodeRef, handles: &Rc<RefCell<Handles>>, run: &CameraRun, on_event: &Callback<CameraEvent>) {
+    {
+        let (video, shown, handles, on_event) = (video.clone(), shown.clone(), handles.clone(), on_event.clone());
+        let wants = run.wants_frame();
+        use_effect_with((run.answered, wants, run.sent), move |_| {
+            if wants {
+                if let (Some(frame), Some(canvas)) = (handles.borrow_mut().pending.take(), shown.cast::<HtmlCanvasElement>()) {
+                    camera::show(&frame, &canvas);
+                }
+                grab_next(video, handles, on_event);
+            }
+        });
+    }
+    {
+        let (shown, handles) = (shown.clone(), handles.clone());
+        use_effect_with(run.answered, move |_| {
+            let mut h = handles.borrow_mut();
+            if h.stream.is_none() {
+                if let (Some(frame), Some(canvas)) = (h.pending.take(), shown.cast::<HtmlCanvasElement>()) {
+                    camera::show(&frame, &canvas);
+                }
+            }
+        });
+    }
+    let handles = handles.clone();
+    use_effect_with((), move |_| {
+        move || {
+            if let Some(s) = handles.borrow_mut().stream.take() {
+                camera::close(&s);
+            }
+        }
+    });
+}
+
+/// The start button's action: ask for the camera, play it into `video`, and say how it went.
+fn start_camera(video: &NodeRef, handles: &Rc<RefCell<Handles>>, on_event: &Callback<CameraEvent>) -> Callback<MouseEvent> {
+    let (video, handles, on_event) = (video.clone(), handles.clone(), on_event.clone());
+    Callback::from(move |_: MouseEvent| {
+        on_event.emit(CameraEvent::Asking);
+        let (video, handles, on_event) = (video.clone(), handles.clone(), on_event.clone());
+        spawn_local(async move {
+            match camera::open().await {
+                Ok(stream) => {
+                    if let Some(v) = video.cast::<HtmlVideoElement>() {
+                        v.set_src_object(Some(&stream));
+                        let _ = v.play();
+                    }
+                    handles.borrow_mut().stream = Some(stream);
+                    on_event.emit(CameraEvent::Started);
+                }
+                Err(message) => on_event.emit(CameraEvent::Stopped(Some(message))),
+            }
+        });
+    })
+}
+
+/// The stop button's action: release the camera and empty `video`.
+fn stop_camera(video: &NodeRef, handles: &Rc<RefCell<Handles>>, on_event: &Callback<CameraEvent>) -> Callback<MouseEvent> {
+    let (video, handles, on_event) = (video.clone(), handles.clone(), on_event.clone());
+    Callback::from(move |_: MouseEvent| {
+        if let Some(s) = handles.borrow_mut().stream.take() {
+            camera::close(&s);
+        }
+        if let Some(v) = video.cast::<HtmlVideoElement>() {
+            v.set_src_object(None);
+        }
+        on_event.emit(CameraEvent::Stopped(None));
+    })
+}
+
+/// The frame rate and timings of the latest answer (nothing before the first).
+fn rate_line(run: &CameraRun, faces: usize) -> Html {
+    let Some(a) = run.latest.as_ref() else { return html! {} };
+    let fps = run.fps();
+    let fps_text = fps.map_or("first frame".to_string(), |f| format!("{f:.1} frames per second"));
+    html! {
+        <p class="camera-rate" data-fps={fps.map(|f| format!("{f:.2}"))} data-frames={run.answered.to_string()}
+            data-worker-ms={format!("{:.1}", a.worker_ms)} data-round-ms={format!("{:.1}", a.round_ms)}>
+            { format!("{fps_text} · {:.0} ms a frame in the worker ({:.0} ms from grabbing the frame to its boxes) · {} face(s)", a.worker_ms, a.round_ms, faces) }
+        </p>
     }
 }
