@@ -1,7 +1,9 @@
 """OpenCV's selective search on the same face images as `proposal-bench`, for comparison.
 
-Prints one JSON line like proposal-bench's. Run through scripts/bench-proposals.sh, which
-installs opencv-contrib-python-headless into a virtual environment first. Not part of CI.
+Prints one JSON line like proposal-bench's, with the raw counts, so that shards of the photos
+run side by side can be added up: `opencv_proposals.py FACES N MODE [START]` takes photos START
+to N of the sorted names. Run through scripts/bench-proposals.sh, which installs
+opencv-contrib-python-headless into a virtual environment first. Not part of CI.
 """
 import csv
 import json
@@ -27,13 +29,14 @@ def main():
     faces = sys.argv[1]
     images = int(sys.argv[2]) if len(sys.argv) > 2 else 50
     mode = sys.argv[3] if len(sys.argv) > 3 else "fast"
+    start_at = int(sys.argv[4]) if len(sys.argv) > 4 else 0
     cv2.setNumThreads(int(os.environ.get("THREADS", "1")))
     truth = OrderedDict()
     with open(os.path.join(faces, "bbox.csv")) as f:
         for row in csv.DictReader(f):
             box = [float(row[k]) for k in ("xmin", "ymin", "xmax", "ymax")]
             truth.setdefault(row["Name"], []).append(box)
-    names = sorted(truth)[:images]
+    names = sorted(truth)[start_at:images]
     found = [[0] * 3, [0] * 3]
     total, times = 0, []
     for name in names:
@@ -53,7 +56,8 @@ def main():
                 found[1][c] += best >= 0.7
     rec = lambda t: [round(found[t][c] / max(total, 1), 4) for c in range(3)]
     print(json.dumps({"impl": "opencv " + cv2.__version__, "mode": mode, "images": len(names), "faces": total,
-                      "ms_per_image": round(sum(times) / max(len(times), 1), 1), "recall50": rec(0), "recall70": rec(1)}))
+                      "ms_per_image": round(sum(times) / max(len(times), 1), 1), "recall50": rec(0), "recall70": rec(1),
+                      "found50": found[0], "found70": found[1], "first": start_at}))
 
 
 if __name__ == "__main__":
