@@ -57,7 +57,7 @@ def main():
     rec = lambda t: [round(found[t][c] / max(total, 1), 4) for c in range(3)]
     print(json.dumps({"impl": "opencv " + cv2.__version__, "mode": mode, "images": len(names), "faces": total,
                       "ms_per_image": round(sum(times) / max(len(times), 1), 1), "recall50": rec(0), "recall70": rec(1),
-                      "found50": found[0], "found70": found[1], "first": start_at}))
+                      "found50": [int(v) for v in found[0]], "found70": [int(v) for v in found[1]], "first": start_at}))
 
 
 if __name__ == "__main__":
