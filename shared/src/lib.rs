@@ -6,6 +6,7 @@
 
 pub mod boxes;
 pub mod captcha_code;
+pub mod ctc_reading;
 pub mod error;
 pub mod example_images;
 #[cfg(any(test, feature = "fixtures"))]
@@ -26,6 +27,6 @@ pub mod trained_model;
 pub mod weights;
 
 pub use error::{Error, Result};
-pub use model_card::{face_labels, Arch, InputSize, ModelCard, Task, TaskKind, TrainingFacts};
+pub use model_card::{face_labels, Arch, CodeHead, InputSize, ModelCard, Task, TaskKind, TrainingFacts};
 pub use models::Network;
 pub use trained_model::TrainedModel;

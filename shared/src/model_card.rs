@@ -78,6 +78,25 @@ impl Task {
     }
 }
 
+/// How a captcha model reads its characters off the last feature map.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CodeHead {
+    /// The tutorial's: the map pooled to one column per character, a softmax per position.
+    #[default]
+    Positions,
+    /// A softmax over the alphabet and a blank at every column of the map, trained with CTC
+    /// (Graves et al., 2006) and read by best path: a character need not sit in a fixed column.
+    Ctc,
+}
+
+impl CodeHead {
+    /// Whether this is the tutorial's head (left out of a card, so older readers read it).
+    pub fn is_positions(&self) -> bool {
+        *self == CodeHead::Positions
+    }
+}
+
 /// The network architecture and its size options.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "name", rename_all = "lowercase")]
@@ -207,19 +226,26 @@ pub struct ModelCard {
     /// Fast-RCNN: how its offset head's outputs scale into offsets (absent: the tutorial's).
     #[serde(default, skip_serializing_if = "OffsetScale::is_tutorial")]
     pub offset_scale: OffsetScale,
+    /// A captcha model's head (absent: the tutorial's, one softmax per position).
+    #[serde(default, skip_serializing_if = "CodeHead::is_positions")]
+    pub code_head: CodeHead,
 }
 
 impl ModelCard {
     /// A card for a freshly built model, without training facts.
     pub fn new(task: Task, arch: Arch, input: InputSize, labels: Vec<String>) -> Self {
-        ModelCard { format: CARD_FORMAT, task, arch, input, labels, training: None, views: Default::default(), offset_scale: OffsetScale::TUTORIAL }
+        ModelCard { format: CARD_FORMAT, task, arch, input, labels, training: None, views: Default::default(), offset_scale: OffsetScale::TUTORIAL, code_head: CodeHead::Positions }
     }
 
     /// Number of outputs the network's last layer has.
     pub fn outputs(&self) -> usize {
         match self.task {
             Task::Classify | Task::Faces { .. } => self.labels.len(),
-            Task::Captcha { length } => length * self.labels.len(),
+            Task::Captcha { length } => match self.code_head {
+                CodeHead::Positions => length * self.labels.len(),
+                // Per column of the map: every symbol and the blank.
+                CodeHead::Ctc => self.labels.len() + 1,
+            },
         }
     }
 }

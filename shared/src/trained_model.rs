@@ -6,9 +6,10 @@ use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
 
 use crate::captcha_code::{read_code, Alphabet, ReadCode};
+use crate::ctc_reading::read_ctc_code;
 use crate::image_input::image_tensor;
 use crate::prediction::{top_k, Prediction};
-use crate::{weights, Error, ModelCard, Network, Result, Task, TaskKind};
+use crate::{weights, CodeHead, Error, ModelCard, Network, Result, Task, TaskKind};
 
 /// A network rebuilt from a weights file, in evaluation mode.
 #[derive(Debug, Clone)]
@@ -73,16 +74,25 @@ impl TrainedModel {
         Ok(probs.squeeze(0)?.to_vec1::<f32>()?)
     }
 
-    /// The code in one encoded captcha image, with each character's probability (for a
-    /// captcha model; a softmax per position).
+    /// The code in one encoded captcha image, with each character's probability (a softmax
+    /// per position, or per column of the map read by CTC's best path).
     pub fn read_captcha(&self, image_bytes: &[u8]) -> Result<ReadCode> {
         let Task::Captcha { length } = self.card.task else {
             return Err(Error::WrongTask { expected: "captcha".into(), found: self.card.task.name().into() });
         };
         let x = image_tensor(image_bytes, self.card.input, &self.device)?;
-        let logits = self.logits(&x)?.reshape((length, self.card.labels.len()))?;
+        let alphabet = Alphabet::from_labels(&self.card.labels);
+        let logits = self.logits(&x)?;
+        // A row per position, or per column of the map (the symbols and the blank).
+        let logits = match self.card.code_head {
+            CodeHead::Positions => logits.reshape((length, alphabet.len()))?,
+            CodeHead::Ctc => logits.reshape(((), alphabet.len() + 1))?,
+        };
         let probs = candle_nn::ops::softmax_last_dim(&logits)?.flatten_all()?.to_vec1::<f32>()?;
-        Ok(read_code(&probs, &Alphabet::from_labels(&self.card.labels)))
+        Ok(match self.card.code_head {
+            CodeHead::Positions => read_code(&probs, &alphabet),
+            CodeHead::Ctc => read_ctc_code(&probs, &alphabet),
+        })
     }
 
     /// The `k` most likely labels for one encoded image, most likely first.
@@ -156,6 +166,32 @@ mod tests {
         assert!(read.code.chars().all(|c| "ab12x".contains(c)), "{}", read.code);
         assert!(read.confidence.iter().all(|p| (0.2..=1.0).contains(p)), "{:?}", read.confidence);
         assert!(matches!(model.classify(png.get_ref(), 3), Err(Error::WrongTask { .. })));
+    }
+
+    #[test]
+    fn a_ctc_captcha_model_scores_every_column_of_its_map() {
+        let labels: Vec<String> = "ab12x".chars().map(String::from).collect();
+        let mut card = ModelCard::new(Task::Captcha { length: 4 }, Arch::ResNet18 { width: 4 }, InputSize { width: 76, height: 32 }, labels);
+        card.code_head = CodeHead::Ctc;
+        let varmap = VarMap::new();
+        let net = Network::for_card(&card, VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu)).unwrap();
+        // One linear layer shared by the columns: 32 features to the 5 symbols and the blank.
+        assert_eq!(varmap.data().lock().unwrap()["linear.weight"].dims(), &[6, 32]);
+        // 76 pixels wide: 38, 19, then 10 columns.
+        let x = Tensor::rand(0f32, 1f32, (2, 3, 32, 76), &Device::Cpu).unwrap();
+        assert_eq!(net.forward_t(&x, false).unwrap().dims(), &[2, 10 * 6]);
+        assert_eq!(crate::models::ResNet18::map_columns(76), 10);
+        let tensors = varmap.data().lock().unwrap().iter().map(|(k, v)| (k.clone(), v.as_tensor().clone())).collect();
+        let bytes = weights::to_bytes(&card, &tensors).unwrap();
+        let model = TrainedModel::from_bytes(&bytes, &Device::Cpu).unwrap();
+        assert_eq!(model.card.code_head, CodeHead::Ctc);
+        let img = image::RgbImage::from_fn(120, 50, |x, y| image::Rgb([(x * 2) as u8, (y * 5) as u8, 99]));
+        let mut png = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut png, image::ImageFormat::Png).unwrap();
+        // Untrained, it reads at most one symbol a column.
+        let read = model.read_captcha(png.get_ref()).unwrap();
+        assert!(read.code.chars().count() <= 10 && read.code.chars().all(|c| "ab12x".contains(c)), "{}", read.code);
+        assert_eq!(read.confidence.len(), read.code.chars().count());
     }
 
     #[test]

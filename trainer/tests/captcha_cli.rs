@@ -91,6 +91,36 @@ fn a_captcha_reader_learns_end_to_end() {
 }
 
 #[test]
+fn a_ctc_reader_learns_end_to_end() {
+    let root = tempfile::tempdir().unwrap();
+    let (train, fresh) = (root.path().join("train"), root.path().join("fresh"));
+    let style = ["--length", "2", "--alphabet", "ab12", "--size", "60x25", "--lines", "0", "--curves", "0"];
+    for (dir, count, seed) in [(&train, "2000", "1"), (&fresh, "100", "2")] {
+        let mut args = vec!["captcha", "generate", "--out", s(dir), "--count", count, "--seed", seed];
+        args.extend(style);
+        ok(&args);
+    }
+    let out = root.path().join("ctc.safetensors");
+    let common = ["train", "captcha", "--data", s(&train), "--width", "8", "--out", s(&out), "--batch-size", "20", "--seed", "3", "--augment", "on", "--head", "ctc"];
+    // 16 pixels wide gives the map 2 columns: too few for every 2-character code.
+    let narrow = ocellus(&[&common[..], &["--input", "16x16", "--epochs", "1"]].concat());
+    let err = String::from_utf8_lossy(&narrow.stderr);
+    assert!(!narrow.status.success() && err.contains("2 columns") && err.contains("need 3"), "{err}");
+    let run = ocellus(&[&common[..], &["--input", "32x16", "--epochs", "8"]].concat());
+    let log = format!("{}{}", String::from_utf8_lossy(&run.stdout), String::from_utf8_lossy(&run.stderr));
+    assert!(run.status.success(), "{log}");
+    let card = ocellus::weights::read_card(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(card.code_head, ocellus::CodeHead::Ctc);
+    // The learning test, on captchas of another seed, read by best path.
+    let json = last_json(&ok(&["test", "captcha", "--model", s(&out), "--data", s(&fresh), "--json"]));
+    let (full, char) = (json["full"].as_f64().unwrap(), json["char"].as_f64().unwrap());
+    assert!(char >= 0.8 && full >= 0.6, "fresh captchas: full {full}, per character {char}\n{log}");
+    let one = files(&fresh)[0].0.clone();
+    let read = last_json(&ok(&["eval", "captcha", "--model", s(&out), "--json", s(&fresh.join(&one))]));
+    assert!(read["code"].as_str().is_some_and(|c| c.chars().all(|ch| "ab12".contains(ch))), "{read}");
+}
+
+#[test]
 fn captcha_commands_refuse_other_models_and_data() {
     let dir = tempfile::tempdir().unwrap();
     let lenet = concat!(env!("CARGO_MANIFEST_DIR"), "/../static/models/lenet-cifar10.safetensors");

@@ -8,20 +8,20 @@ use std::path::{Path, PathBuf};
 
 use crate::process::{run, Cmd};
 
-/// The wheels, pinned to CUDA 13.0, the version of the driver (580) on the GPU machines this
-/// project is lent: PTX from a newer nvcc would be refused by that driver's JIT. The unsuffixed
-/// wheels are the first on PyPI to ship `nvcc` itself (the cu12 ones carry only `ptxas`);
-/// `cicc` comes from `nvidia-nvvm`, the headers from the runtime and CCCL wheels.
-const WHEELS: &[&str] = &[
+/// The compiler's wheels, pinned to CUDA 13.0, the version of the driver (580) on the GPU
+/// machines this project is lent: PTX from a newer nvcc would be refused by that driver's JIT.
+/// The unsuffixed wheels are the first on PyPI to ship `nvcc` itself (the cu12 ones carry only
+/// `ptxas`); `cicc` comes from `nvidia-nvvm`, the headers from the runtime and CCCL wheels.
+const COMPILER_WHEELS: &[&str] = &[
     "nvidia-cuda-nvcc==13.0.88",
     "nvidia-nvvm==13.0.88",
     "nvidia-cuda-crt==13.0.88",
     "nvidia-cuda-runtime==13.0.96",
     "nvidia-cuda-cccl==13.0.85",
-    "nvidia-cuda-nvrtc==13.0.88",
-    "nvidia-cublas==13.0.2.14",
-    "nvidia-curand==10.4.0.35",
 ];
+
+/// The libraries a linked CUDA binary needs (about 1 GB installed; a check links nothing).
+const LIBRARY_WHEELS: &[&str] = &["nvidia-cuda-nvrtc==13.0.88", "nvidia-cublas==13.0.2.14", "nvidia-curand==10.4.0.35"];
 
 /// cudarc's bindings for CUDA 13.0 (it would read the same from `nvcc --version`; set so that
 /// the build does not depend on which nvcc is first on PATH).
@@ -55,8 +55,9 @@ fn toolkit(venv: &Path) -> Result<PathBuf, String> {
         .ok_or_else(|| format!("no nvidia/cu13/bin/nvcc under {}", lib.display()))
 }
 
-/// Installs the wheels (once) and returns the CUDA tree, with its link names and driver stub.
-pub fn ensure_toolkit(root: &Path) -> Result<PathBuf, String> {
+/// Installs the compiler's wheels (once) and returns the CUDA tree; `libraries` adds the CUDA
+/// libraries, their link names and the driver stub, which a linked binary needs.
+pub fn ensure_toolkit(root: &Path, libraries: bool) -> Result<PathBuf, String> {
     let venv = venv(root);
     let venv_str = venv.to_str().ok_or("the repository path is not UTF-8")?;
     if !venv.join("bin/pip").is_file() {
@@ -64,9 +65,15 @@ pub fn ensure_toolkit(root: &Path) -> Result<PathBuf, String> {
     }
     let pip = venv.join("bin/pip");
     let mut args = vec!["install", "--quiet"];
-    args.extend_from_slice(WHEELS);
+    args.extend_from_slice(COMPILER_WHEELS);
+    if libraries {
+        args.extend_from_slice(LIBRARY_WHEELS);
+    }
     run(pip.to_str().ok_or("the venv path is not UTF-8")?, &args)?;
     let cuda = toolkit(&venv)?;
+    if !libraries {
+        return Ok(cuda);
+    }
     let lib = cuda.join("lib");
     for name in LIBRARIES {
         let link = lib.join(format!("lib{name}.so"));
@@ -124,28 +131,35 @@ fn driver_stub(cuda: &Path) -> Result<(), String> {
 
 /// `cargo args` pointed at the CUDA tree in `cuda`, building into `target`.
 fn cargo_with_cuda(cuda: &Path, target: &Path, args: &[&str]) -> Result<(), String> {
+    // candle-kernels' build script (cudaforge) runs nvcc on half the cores unless told: on two
+    // cores that is one file at a time, and its 15 GGUF kernels take about a minute each.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).to_string();
     Cmd::new("cargo", args)
         .path_prefix(&cuda.join("bin"))
         .env("CUDA_ROOT", cuda)
         .env("CUDA_PATH", cuda)
         .env("CUDA_COMPUTE_CAP", COMPUTE_CAP)
         .env("CUDARC_CUDA_VERSION", CUDARC_CUDA_VERSION)
+        .env("CUDAFORGE_THREADS", &threads)
         .env("CARGO_TARGET_DIR", target)
         .run()
 }
 
-/// `cargo xtask check-cuda`: the trainer and every test of the CUDA build compiled (the CUDA kernels
-/// included) in the test profile, into the CUDA build's own target folder: sharing the CPU
-/// build's would reuse little (two packages resolve other dependency features than the whole
-/// workspace) and would replace `target/debug/ocellus` with a binary that needs a GPU driver.
+/// `cargo xtask check-cuda` (part of `cargo xtask test`): every crate and target of the
+/// workspace compiled with `--features cuda` up to code generation, so a CUDA path that does
+/// not compile fails CI; candle's CUDA kernels are compiled by nvcc for real (its build
+/// script runs in a check too). Nothing is linked, so it needs neither the CUDA libraries nor
+/// a GPU, and it shares the CPU build's target folder (a check writes no binary, and the
+/// workspace's feature resolution lets it reuse the proc-macros and build scripts). The
+/// linked binary is `build`'s.
 pub fn check(root: &Path) -> Result<(), String> {
-    let cuda = ensure_toolkit(root)?;
-    cargo_with_cuda(&cuda, &target_dir(root), &["test", "--features", "cuda", "-p", "ocellus", "-p", "ocellus-trainer", "--no-run"])
+    let cuda = ensure_toolkit(root, false)?;
+    cargo_with_cuda(&cuda, &root.join("target"), &["check", "--workspace", "--all-targets", "--features", "ocellus-trainer/cuda"])
 }
 
 /// Builds the trainer with `--features cuda` and compiles the CUDA-enabled tests (no GPU needed).
 pub fn build(root: &Path) -> Result<(), String> {
-    let cuda = ensure_toolkit(root)?;
+    let cuda = ensure_toolkit(root, true)?;
     let target = target_dir(root);
     let cargo = |args: &[&str]| cargo_with_cuda(&cuda, &target, args);
     cargo(&["build", "--release", "--features", "cuda", "-p", "ocellus-trainer"])?;

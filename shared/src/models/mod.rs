@@ -11,13 +11,13 @@ pub mod whitened_cnn;
 pub use fast_rcnn::FastRcnn;
 pub use single_shot::SingleShot;
 pub use lenet::LeNet;
-pub use resnet::ResNet18;
+pub use resnet::{Pooling, ResNet18};
 pub use whitened_cnn::WhitenedCnn;
 
 use candle_core::Tensor;
 use candle_nn::VarBuilder;
 
-use crate::{Arch, InputSize, ModelCard, Task};
+use crate::{Arch, CodeHead, InputSize, ModelCard, Task};
 
 /// Names of tensors that are state, not parameters: BatchNorm's running statistics.
 pub fn is_running_stat(name: &str) -> bool {
@@ -42,32 +42,36 @@ pub enum Network {
 impl Network {
     /// Builds `arch` for images of `input` size with `outputs` logits (a classifier's head).
     pub fn build(arch: Arch, input: InputSize, outputs: usize, vb: VarBuilder) -> candle_core::Result<Self> {
-        Self::build_with_columns(arch, input, outputs, 1, vb)
+        Self::build_pooled(arch, input, outputs, Pooling::Mean, vb)
     }
 
     /// Builds the network a model card describes: a captcha model's ResNet pools its features
-    /// into one column per character before the head.
+    /// into one column per character before the head, or, with CTC, scores every column.
     pub fn for_card(card: &ModelCard, vb: VarBuilder) -> candle_core::Result<Self> {
-        let columns = match card.task {
-            Task::Classify => 1,
-            Task::Captcha { length } => length,
+        let pooling = match card.task {
+            Task::Classify => Pooling::Mean,
+            Task::Captcha { length } => match card.code_head {
+                CodeHead::Positions => Pooling::Columns(length),
+                CodeHead::Ctc => Pooling::EveryColumn,
+            },
             Task::Faces { .. } => match card.arch {
                 Arch::FastRcnn { width } => return Ok(Network::FastRcnn(FastRcnn::new(width, card.offset_scale, vb)?)),
                 Arch::SingleShot { width } => return Ok(Network::SingleShot(SingleShot::new(width, vb)?)),
-                Arch::ResNet18 { .. } => 1,
+                Arch::ResNet18 { .. } => Pooling::Mean,
                 Arch::LeNet | Arch::WhitenedCnn { .. } => candle_core::bail!("face models are RCNN (ResNet-18), Fast-RCNN or single-shot"),
             },
         };
-        Self::build_with_columns(card.arch, card.input, card.outputs(), columns, vb)
+        Self::build_pooled(card.arch, card.input, card.outputs(), pooling, vb)
     }
 
-    fn build_with_columns(arch: Arch, input: InputSize, outputs: usize, columns: usize, vb: VarBuilder) -> candle_core::Result<Self> {
+    fn build_pooled(arch: Arch, input: InputSize, outputs: usize, pooling: Pooling, vb: VarBuilder) -> candle_core::Result<Self> {
+        let whole = matches!(pooling, Pooling::Mean | Pooling::Columns(1));
         Ok(match arch {
-            Arch::LeNet if columns == 1 => Network::LeNet(LeNet::new(input, outputs, vb)?),
+            Arch::LeNet if whole => Network::LeNet(LeNet::new(input, outputs, vb)?),
             Arch::LeNet => candle_core::bail!("LeNet has no per-character head: captcha models are ResNet-18"),
-            Arch::WhitenedCnn { width } if columns == 1 => Network::WhitenedCnn(WhitenedCnn::new(width, outputs, vb)?),
+            Arch::WhitenedCnn { width } if whole => Network::WhitenedCnn(WhitenedCnn::new(width, outputs, vb)?),
             Arch::WhitenedCnn { .. } => candle_core::bail!("the whitened CNN has no per-character head: captcha models are ResNet-18"),
-            Arch::ResNet18 { width } => Network::ResNet18(ResNet18::new(width, outputs, columns, vb)?),
+            Arch::ResNet18 { width } => Network::ResNet18(ResNet18::new(width, outputs, pooling, vb)?),
             Arch::FastRcnn { .. } | Arch::SingleShot { .. } => candle_core::bail!("{arch} is a face detector: its card's task must be faces"),
         })
     }

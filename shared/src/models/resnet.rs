@@ -56,16 +56,28 @@ pub struct ResNet18 {
     conv1: Conv2d,
     bn1: BatchNorm,
     blocks: Vec<BasicBlock>,
-    columns: usize,
+    pooling: Pooling,
     linear: Linear,
 }
 
+/// How ResNet-18's last feature map meets its linear head.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pooling {
+    /// The mean over the whole map (the paper's 1x1 pool).
+    Mean,
+    /// The mean over the height, then adaptive average pooling to this many columns, all
+    /// flattened into one linear layer (a captcha's length: one column per character).
+    Columns(usize),
+    /// The mean over the height and the linear layer applied to every column of the map
+    /// alike: the logits are (N, columns x outputs), column by column (for CTC).
+    EveryColumn,
+}
+
 impl ResNet18 {
-    /// Builds the network with stages of `width`, 2x, 4x and 8x channels and `outputs` logits.
-    /// The last feature map is average-pooled to `columns` columns (1: the paper's 1x1 pool;
-    /// a captcha's length: one column per character, so the head knows where each one is).
-    pub fn new(width: usize, outputs: usize, columns: usize, vb: VarBuilder) -> candle_core::Result<Self> {
-        if width == 0 || columns == 0 {
+    /// Builds the network with stages of `width`, 2x, 4x and 8x channels and `outputs` logits
+    /// (per column with [`Pooling::EveryColumn`]), its last map pooled as `pooling` says.
+    pub fn new(width: usize, outputs: usize, pooling: Pooling, vb: VarBuilder) -> candle_core::Result<Self> {
+        if width == 0 || pooling == Pooling::Columns(0) {
             candle_core::bail!("ResNet-18 width and head columns must be at least 1");
         }
         let mut blocks = Vec::with_capacity(8);
@@ -82,8 +94,8 @@ impl ResNet18 {
             conv1: conv(3, width, 3, 1, vb.pp("conv1"))?,
             bn1: bn(width, vb.pp("bn1"))?,
             blocks,
-            columns,
-            linear: linear(cin * columns, outputs, vb.pp("linear"))?,
+            pooling,
+            linear: linear(cin * if let Pooling::Columns(n) = pooling { n } else { 1 }, outputs, vb.pp("linear"))?,
         })
     }
 
@@ -93,13 +105,23 @@ impl ResNet18 {
         for block in &self.blocks {
             xs = block.forward_t(&xs, train)?;
         }
-        let pooled = if self.columns == 1 {
-            // Adaptive average pool to 1x1 is the mean over H and W.
-            xs.mean((2, 3))?
-        } else {
-            column_pool(&xs.mean(2)?, self.columns)?.flatten_from(1)?
-        };
-        self.linear.forward(&pooled)
+        match self.pooling {
+            Pooling::Mean => self.linear.forward(&xs.mean((2, 3))?),
+            // Adaptive average pool to 1 column is the same mean over H and W.
+            Pooling::Columns(1) => self.linear.forward(&xs.mean((2, 3))?),
+            Pooling::Columns(n) => self.linear.forward(&column_pool(&xs.mean(2)?, n)?.flatten_from(1)?),
+            Pooling::EveryColumn => {
+                let columns = xs.mean(2)?.transpose(1, 2)?.contiguous()?;
+                // (N, T, C) through the linear layer, then (N, T * outputs).
+                self.linear.forward(&columns)?.flatten_from(1)
+            }
+        }
+    }
+
+    /// Columns of the last feature map for an input `width` pixels wide (each of the three
+    /// stride-2 stages halves it, rounding up).
+    pub fn map_columns(width: usize) -> usize {
+        (0..3).fold(width, |w, _| w.div_ceil(2))
     }
 }
 

@@ -81,6 +81,11 @@ pub struct TrainCaptchaArgs {
     /// captcha distortion; tutorial: Adam at 1e-3, constant, no augmentation].
     #[arg(long, value_enum, default_value_t = CaptchaRecipe::Captcha)]
     pub recipe: CaptchaRecipe,
+    /// How the network reads the characters: positions (the tutorial's: the map pooled to one
+    /// column per character, a softmax each) or ctc (a softmax over the symbols and a blank at
+    /// every column of the map, trained with CTC; not yet measured against positions).
+    #[arg(long, value_enum, default_value_t = HeadChoice::Positions)]
+    pub head: HeadChoice,
     /// Shared training options.
     #[command(flatten)]
     pub train: TrainOptions,
@@ -94,6 +99,24 @@ pub enum CaptchaRecipe {
     Captcha,
     /// The tutorial's: Adam at 1e-3, constant, no augmentation, early stopping.
     Tutorial,
+}
+
+/// `train captcha --head`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum HeadChoice {
+    /// One softmax per character position (the tutorial's).
+    Positions,
+    /// A softmax per column of the feature map, trained with CTC.
+    Ctc,
+}
+
+impl From<HeadChoice> for ocellus::CodeHead {
+    fn from(h: HeadChoice) -> Self {
+        match h {
+            HeadChoice::Positions => ocellus::CodeHead::Positions,
+            HeadChoice::Ctc => ocellus::CodeHead::Ctc,
+        }
+    }
 }
 
 /// `ocellus eval captcha`.

@@ -13,7 +13,8 @@ use crate::cli::{SplitChoice, TestCaptchaArgs};
 use crate::dataset::captcha_layout::scan;
 use crate::dataset::split::{limit, split};
 use crate::dataset::ImageSet;
-use crate::training::{CodeReading, Objective, Tally};
+use crate::training::code_reading::code_objective;
+use crate::training::Tally;
 
 /// Runs the command.
 pub fn run(args: TestCaptchaArgs) -> Result<()> {
@@ -38,7 +39,7 @@ pub fn run(args: TestCaptchaArgs) -> Result<()> {
     if set.is_empty() {
         bail!("no captcha in {} could be read", args.data.display());
     }
-    let objective = CodeReading { length, symbols: alphabet.len() };
+    let objective = code_objective(model.card.code_head, length, alphabet.len());
     let indices: Vec<usize> = match choice {
         SplitChoice::Test => split(&(0..set.len()).map(|i| samples[set.origin(i)].part).collect::<Vec<_>>(), facts.seed).test,
         _ => (0..set.len()).collect(),

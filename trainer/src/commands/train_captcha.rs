@@ -1,9 +1,10 @@
 //! `ocellus train captcha`: read `<serial>-<CODE>` captchas, train the ResNet-18 with one
 //! softmax per character (the same loop as classification), test, and write the model.
 
-use anyhow::Result;
+use anyhow::{bail, Result};
 use ocellus::captcha_code::Alphabet;
-use ocellus::{Arch, InputSize, ModelCard, Task};
+use ocellus::models::ResNet18;
+use ocellus::{Arch, CodeHead, InputSize, ModelCard, Task};
 
 use crate::dataset::prepared::prepare_catalog;
 use super::train_run::{train_and_record, MetricKeys};
@@ -11,7 +12,8 @@ use crate::cli::{CaptchaRecipe, Toggle, TrainCaptchaArgs, TrainOptions};
 use crate::dataset::augment::Augment;
 use crate::dataset::captcha_layout::{scan, typical_size};
 use crate::training::Recipe;
-use crate::training::{CodeReading, ImageLesson};
+use crate::training::code_reading::code_objective;
+use crate::training::{CtcReading, ImageLesson};
 
 /// ResNet-18's first-stage channels unless `--width` says otherwise.
 pub const DEFAULT_WIDTH: usize = 8;
@@ -44,8 +46,15 @@ pub fn run(args: TrainCaptchaArgs) -> Result<()> {
     };
     let prepared = prepare_catalog(catalog, &args.data, input, opts.seed, opts.limit)?;
     let width = args.width.unwrap_or(DEFAULT_WIDTH);
-    let card = ModelCard::new(Task::Captcha { length: shape.length }, Arch::ResNet18 { width }, input, shape.alphabet.labels());
-    let objective = CodeReading { length: shape.length, symbols: shape.alphabet.len() };
+    let mut card = ModelCard::new(Task::Captcha { length: shape.length }, Arch::ResNet18 { width }, input, shape.alphabet.labels());
+    card.code_head = args.head.into();
+    if card.code_head == CodeHead::Ctc {
+        let (columns, needed) = (ResNet18::map_columns(input.width as usize), CtcReading::columns_needed(shape.length));
+        if columns < needed {
+            bail!("a CTC head on a {input} input has {columns} columns, and codes of {} characters need {needed}: give a wider --input (8 pixels a column) or --head positions", shape.length);
+        }
+    }
+    let objective = code_objective(card.code_head, shape.length, shape.alphabet.len());
     let keys = MetricKeys { val: "val_code", train: "train_code", test: &["test_code", "test_char"], shown: &["code", "char"] };
     let base = match args.recipe {
         CaptchaRecipe::Captcha => Recipe::captcha((DEFAULT_IMAGES_SEEN / prepared.split.train.len().max(1)).clamp(10, 100)),
@@ -58,7 +67,7 @@ pub fn run(args: TrainCaptchaArgs) -> Result<()> {
         None => {}
     }
     println!("recipe: {}", serde_json::to_string(&recipe)?);
-    let lesson = ImageLesson { set: &prepared.set, objective: &objective, augment: recipe.augment, views: Default::default() };
+    let lesson = ImageLesson { set: &prepared.set, objective: objective.as_ref(), augment: recipe.augment, views: Default::default() };
     train_and_record(card, &lesson, &prepared.split, &args.data, &keys, &recipe, &|_| Ok(()), opts, &device)
 }
 

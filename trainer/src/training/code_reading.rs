@@ -3,8 +3,18 @@
 
 use candle_core::{Result, Tensor};
 use ocellus::prediction::top_k_indices;
+use ocellus::CodeHead;
 
+use super::ctc_reading::CtcReading;
 use super::objective::Objective;
+
+/// The objective of a captcha model with `head`, reading codes of `length` from `symbols`.
+pub fn code_objective(head: CodeHead, length: usize, symbols: usize) -> Box<dyn Objective> {
+    match head {
+        CodeHead::Positions => Box::new(CodeReading { length, symbols }),
+        CodeHead::Ctc => Box::new(CtcReading { length, symbols }),
+    }
+}
 
 /// Reading codes of `length` characters from `symbols` possible symbols.
 pub struct CodeReading {

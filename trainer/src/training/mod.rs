@@ -4,6 +4,7 @@
 pub mod adam;
 pub mod checkpoint;
 pub mod code_reading;
+pub mod ctc_reading;
 pub mod evaluation;
 pub mod fit;
 pub mod history;
@@ -27,6 +28,7 @@ pub mod trainee;
 pub use evaluation::{evaluate, evaluate_final};
 pub use fit::{fit, FitOptions, FitOutcome};
 pub use code_reading::CodeReading;
+pub use ctc_reading::CtcReading;
 pub use lesson::{BatchOutcome, ImageLesson, Lesson};
 pub use objective::{Classification, Objective};
 pub use recipe::{Recipe, RecipeName};

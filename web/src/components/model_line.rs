@@ -21,6 +21,7 @@ pub fn model_line(props: &Props) -> Html {
     let current = props.model.as_ref().map(|m| {
         let c = &m.card;
         let outputs = match c.task {
+            Task::Captcha { length } if c.code_head == ocellus::CodeHead::Ctc => format!("{length} characters of {} symbols, read by CTC", c.labels.len()),
             Task::Captcha { length } => format!("{length} characters of {} symbols", c.labels.len()),
             Task::Classify if c.views.passes() > 1 => format!("{} labels · answers averaged over {} views ({})", c.labels.len(), c.views.passes(), c.views.name()),
             Task::Classify => format!("{} labels", c.labels.len()),
