@@ -35,19 +35,25 @@ pub fn run(args: TrainCaptchaArgs) -> Result<()> {
         shape.alphabet.as_string(),
         if shape.alphabet.is_case_sensitive() { ", case-sensitive" } else { "" }
     );
+    let head: CodeHead = args.head.into();
     let input = match args.input {
         Some(size) => size,
         None => {
             let found = typical_size(&catalog)?;
             let input = scaled_input(found);
-            println!("input: {input} (the data's images are mostly {found}: scaled to {DEFAULT_HEIGHT} pixels high, aspect kept)");
-            input
+            let wide = widened_for(head, shape.length, input);
+            if wide == input {
+                println!("input: {input} (the data's images are mostly {found}: scaled to {DEFAULT_HEIGHT} pixels high, aspect kept)");
+            } else {
+                println!("input: {wide} (the data's images are mostly {found}: scaled to {DEFAULT_HEIGHT} pixels high, then widened from {input} so that CTC has a column for every character and blank)");
+            }
+            wide
         }
     };
     let prepared = prepare_catalog(catalog, &args.data, input, opts.seed, opts.limit)?;
     let width = args.width.unwrap_or(DEFAULT_WIDTH);
     let mut card = ModelCard::new(Task::Captcha { length: shape.length }, Arch::ResNet18 { width }, input, shape.alphabet.labels());
-    card.code_head = args.head.into();
+    card.code_head = head;
     if card.code_head == CodeHead::Ctc {
         let (columns, needed) = (ResNet18::map_columns(input.width as usize), CtcReading::columns_needed(shape.length));
         if columns < needed {
@@ -78,6 +84,20 @@ pub fn scaled_input(found: InputSize) -> InputSize {
     InputSize { width: width.max(8), height: DEFAULT_HEIGHT }
 }
 
+/// `input`, widened (height kept) when a CTC head's map would have too few columns for codes
+/// of `length` characters: the narrowest multiple of 4 that has enough.
+pub fn widened_for(head: CodeHead, length: usize, input: InputSize) -> InputSize {
+    if head != CodeHead::Ctc {
+        return input;
+    }
+    let needed = CtcReading::columns_needed(length);
+    let mut width = input.width;
+    while ResNet18::map_columns(width as usize) < needed {
+        width += 4;
+    }
+    InputSize { width, ..input }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,5 +107,17 @@ mod tests {
         assert_eq!(scaled_input(InputSize { width: 120, height: 50 }), InputSize { width: 76, height: 32 });
         assert_eq!(scaled_input(InputSize { width: 160, height: 60 }), InputSize { width: 84, height: 32 });
         assert_eq!(scaled_input(InputSize { width: 10, height: 200 }), InputSize { width: 8, height: 32 });
+    }
+
+    #[test]
+    fn a_ctc_input_is_widened_only_when_its_map_is_too_narrow() {
+        let shipped = InputSize { width: 76, height: 32 };
+        assert_eq!(widened_for(CodeHead::Ctc, 4, shipped), shipped);
+        assert_eq!(widened_for(CodeHead::Positions, 8, shipped), shipped);
+        // 8 characters need 15 columns: 8 pixels each after three halvings.
+        let wide = widened_for(CodeHead::Ctc, 8, shipped);
+        assert_eq!(wide, InputSize { width: 116, height: 32 });
+        assert_eq!(ResNet18::map_columns(116), 15);
+        assert_eq!(ResNet18::map_columns(112), 14);
     }
 }
