@@ -61,7 +61,7 @@ fn a_captcha_reader_learns_end_to_end() {
     let out = root.path().join("reader.safetensors");
     let run = ocellus(&[
         "train", "captcha", "--data", s(&train), "--alphabet", "ab12", "--width", "8", "--input", "32x16", "--out", s(&out),
-        "--epochs", "8", "--batch-size", "20", "--seed", "3", "--augment", "on",
+        "--epochs", "8", "--batch-size", "20", "--seed", "3", "--augment", "on", "--head", "positions",
     ]);
     // Progress goes to stdout, skipped files to stderr: read both.
     let log = format!("{}{}", String::from_utf8_lossy(&run.stdout), String::from_utf8_lossy(&run.stderr));
@@ -87,6 +87,7 @@ fn a_captcha_reader_learns_end_to_end() {
     assert_eq!(json["confidence"].as_array().unwrap().len(), 2);
     let card = ocellus::weights::read_card(&std::fs::read(&out).unwrap()).unwrap();
     assert_eq!(card.task, ocellus::Task::Captcha { length: 2 });
+    assert_eq!(card.code_head, ocellus::CodeHead::Positions);
     assert!(card.training.unwrap().metrics.contains_key("test_char"));
 }
 
@@ -101,7 +102,8 @@ fn a_ctc_reader_learns_end_to_end() {
         ok(&args);
     }
     let out = root.path().join("ctc.safetensors");
-    let common = ["train", "captcha", "--data", s(&train), "--width", "8", "--out", s(&out), "--batch-size", "20", "--seed", "3", "--augment", "on", "--head", "ctc"];
+    // No --head: CTC is the default.
+    let common = ["train", "captcha", "--data", s(&train), "--width", "8", "--out", s(&out), "--batch-size", "20", "--seed", "3", "--augment", "on"];
     // 16 pixels wide gives the map 2 columns: too few for every 2-character code.
     let narrow = ocellus(&[&common[..], &["--input", "16x16", "--epochs", "1"]].concat());
     let err = String::from_utf8_lossy(&narrow.stderr);

@@ -81,10 +81,11 @@ pub struct TrainCaptchaArgs {
     /// captcha distortion; tutorial: Adam at 1e-3, constant, no augmentation].
     #[arg(long, value_enum, default_value_t = CaptchaRecipe::Captcha)]
     pub recipe: CaptchaRecipe,
-    /// How the network reads the characters: positions (the tutorial's: the map pooled to one
-    /// column per character, a softmax each) or ctc (a softmax over the symbols and a blank at
-    /// every column of the map, trained with CTC; not yet measured against positions).
-    #[arg(long, value_enum, default_value_t = HeadChoice::Positions)]
+    /// How the network reads the characters [default: ctc, a softmax over the symbols and a
+    /// blank at every column of the map, trained with CTC: 97.5% of fresh captchas against
+    /// 96.3%; positions: the tutorial's, the map pooled to one column per character, a softmax
+    /// each].
+    #[arg(long, value_enum, default_value_t = HeadChoice::Ctc)]
     pub head: HeadChoice,
     /// Shared training options.
     #[command(flatten)]
