@@ -115,7 +115,7 @@ async fn main() {
     browser.close().await;
 
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    println!("Forward pass at batch 1, median of {RUNS} runs after a warm-up (ms), headless Chromium vs native;");
+    println!("Forward pass at batch 1, median of {RUNS} runs after a second of warm-up (ms), headless Chromium vs native;");
     println!("Ocellus's kernels, and candle's own for comparison");
     println!();
     println!("| model | architecture | browser (wasm, 1 thread) | browser, candle's kernels | native, 1 thread | native 1 thread, candle's kernels | native, {cores} threads | browser / native 1 thread |");

@@ -76,7 +76,7 @@ pub enum Request {
         /// How many timed runs.
         runs: usize,
     },
-    /// Time `runs` forward passes at batch 1 of the model in `slot` (after one warm-up).
+    /// Time `runs` forward passes at batch 1 of the model in `slot` (after a warm-up: `ocellus::forward_timing::WARM_UP_MS`).
     Bench {
         /// The model to time.
         slot: Slot,

@@ -23,7 +23,7 @@ pub fn bench_view(props: &Props) -> Html {
     html! {
         <section id="bench" class="task">
             <h2>{ "Benchmark: forward pass at batch 1, in this browser's worker" }</h2>
-            <p class="status">{ format!("{RUNS} timed runs per model after one warm-up; native times: cargo xtask bench-web") }</p>
+            <p class="status">{ format!("{RUNS} timed runs per model after a second of warm-up; native times: cargo xtask bench-web") }</p>
             <table id="bench-results" data-done={run.done().to_string()}>
                 <thead><tr><th>{ "model" }</th><th>{ "architecture" }</th><th>{ "median ms" }</th><th>{ "mean ms" }</th><th>{ "median ms, candle's kernels" }</th></tr></thead>
                 <tbody>
