@@ -1,5 +1,6 @@
-//! `ocellus train captcha`: read `<serial>-<CODE>` captchas, train the ResNet-18 with a CTC head
-//! (the default) or the tutorial's one softmax per character (the same loop as classification), test, and write the model.
+//! `ocellus train captcha`: read `<serial>-<CODE>` captchas, train the ResNet-18 with a CTC
+//! head (the default) or the tutorial's one softmax per character (the same loop as
+//! classification), test, and write the model.
 
 use anyhow::{bail, Result};
 use ocellus::captcha_code::Alphabet;
