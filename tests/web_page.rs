@@ -276,6 +276,28 @@ async fn the_page_reads_a_generated_captcha_like_native() {
     assert_eq!((code.clone(), pcts), (native.code.clone(), confidences(&native)));
     browser.screenshot("captcha.png").await;
 
+    // A plain grey image: the CTC reader reads nothing, and the page says so instead of showing
+    // an empty code with a Copy button.
+    let grey = dir.path().join("grey.png");
+    image::RgbImage::from_pixel(120, 50, image::Rgb([128, 128, 128])).save(&grey).unwrap();
+    let blank = reader.read_captcha(&std::fs::read(&grey).unwrap()).unwrap();
+    assert_eq!(blank.code, "", "the shipped reader should read nothing on a grey image");
+    browser.upload("#captcha input[type=file]", &grey).await;
+    let note = browser.wait_for("#captcha .code-note").await.text().await.unwrap();
+    assert!(note.starts_with("No characters read"), "the page said {note:?}");
+    assert!(browser.texts("#captcha .code-line button").await.is_empty(), "an empty read has nothing to copy");
+    browser.upload("#captcha input[type=file]", &path).await;
+    browser
+        .client
+        .wait()
+        .at_most(ocellus_e2e::chrome::PATIENCE)
+        .for_element(fantoccini::Locator::XPath(&format!("//section[@id='captcha']//output[@class='code'][text()='{}']", native.code)))
+        .await
+        .expect("the captcha was not read again after the grey image");
+    if native.code.chars().count() == 4 {
+        assert!(browser.texts("#captcha .code-note").await.is_empty(), "a full read has no note");
+    }
+
     // A captcha model dropped on the Classify section goes to the Captcha section and reads.
     let (bytes, own) = other_captcha_model();
     let own_path = dir.path().join("my-captcha.safetensors");
