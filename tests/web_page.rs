@@ -256,6 +256,12 @@ async fn shown_code(browser: &Browser) -> (String, Vec<String>) {
     (code, browser.texts("#captcha .confidence .pct").await)
 }
 
+/// Waits until the Captcha section shows `code`, failing with `why`.
+async fn wait_for_code(browser: &Browser, code: &str, why: &str) {
+    let xpath = format!("//section[@id='captcha']//output[@class='code'][text()='{code}']");
+    browser.client.wait().at_most(ocellus_e2e::chrome::PATIENCE).for_element(fantoccini::Locator::XPath(&xpath)).await.expect(why);
+}
+
 fn confidences(read: &ocellus::captcha_code::ReadCode) -> Vec<String> {
     read.confidence.iter().map(|p| format!("{:.1}%", p * 100.0)).collect()
 }
@@ -289,13 +295,7 @@ async fn the_page_reads_a_generated_captcha_like_native() {
     assert!(note.starts_with("No characters read"), "the page said {note:?}");
     assert!(browser.texts("#captcha .code-line button").await.is_empty(), "an empty read has nothing to copy");
     browser.upload("#captcha input[type=file]", &path).await;
-    browser
-        .client
-        .wait()
-        .at_most(ocellus_e2e::chrome::PATIENCE)
-        .for_element(fantoccini::Locator::XPath(&format!("//section[@id='captcha']//output[@class='code'][text()='{}']", native.code)))
-        .await
-        .expect("the captcha was not read again after the grey image");
+    wait_for_code(&browser, &native.code, "the captcha was not read again after the grey image").await;
     if native.code.chars().count() == 4 {
         assert!(browser.texts("#captcha .code-note").await.is_empty(), "a full read has no note");
     }
@@ -313,13 +313,7 @@ async fn the_page_reads_a_generated_captcha_like_native() {
         .await
         .expect("the captcha model never reached the Captcha section");
     let expected = own.read_captcha(&std::fs::read(&path).unwrap()).unwrap();
-    browser
-        .client
-        .wait()
-        .at_most(ocellus_e2e::chrome::PATIENCE)
-        .for_element(fantoccini::Locator::XPath(&format!("//section[@id='captcha']//output[@class='code'][text()='{}']", expected.code)))
-        .await
-        .expect("the user's captcha model never answered");
+    wait_for_code(&browser, &expected.code, "the user's captcha model never answered").await;
     assert_eq!(shown_code(&browser).await, (expected.code.clone(), confidences(&expected)));
     browser.close().await;
 }

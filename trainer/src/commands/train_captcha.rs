@@ -82,9 +82,9 @@ pub fn run(args: TrainCaptchaArgs) -> Result<()> {
 }
 
 /// The model input for images of `found` size holding codes of `length` characters:
-/// `DEFAULT_HEIGHT` high, or taller (by 4s, to twice that at most) until the width gives each character
-/// `MIN_PIXELS_PER_CHARACTER`; the width keeps the aspect (a multiple of 4, at least 8 pixels
-/// so the network's strides fit).
+/// `DEFAULT_HEIGHT` high, or taller (by 4s, to twice that at most) until the width gives each
+/// character `MIN_PIXELS_PER_CHARACTER`; the width keeps the aspect (a multiple of 4, at least
+/// 8 pixels so the network's strides fit).
 pub fn scaled_input(found: InputSize, length: usize) -> InputSize {
     let width_at = |height: u32| {
         let width = (found.width as f64 * height as f64 / found.height.max(1) as f64 / 4.0).round() as u32 * 4;
