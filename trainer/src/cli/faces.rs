@@ -7,6 +7,7 @@ use clap::{Args, ValueEnum};
 use ocellus::InputSize;
 
 use super::options::{SplitChoice, TrainOptions};
+use crate::detection::sampling::Sampling;
 
 /// `ocellus prepare faces`.
 #[derive(Debug, Args)]
@@ -23,6 +24,9 @@ pub struct PrepareFacesArgs {
     /// Proposals per photo (the tutorial's 2,000).
     #[arg(long, default_value_t = 2000)]
     pub proposals: usize,
+    /// Which proposals become training regions.
+    #[arg(long, value_enum, default_value_t = Sampling::Tutorial)]
+    pub sampling: Sampling,
     /// Only the first N photos (in file-name order).
     #[arg(long)]
     pub limit: Option<usize>,
@@ -97,6 +101,10 @@ pub struct TrainFacesArgs {
     /// Proposals per photo (the tutorial's 2,000).
     #[arg(long, default_value_t = 2000)]
     pub proposals: usize,
+    /// Which proposals become training regions [default: broad for Fast-RCNN, tutorial for
+    /// RCNN].
+    #[arg(long, value_enum)]
+    pub sampling: Option<Sampling>,
     /// RCNN's crop size WxH; single-shot: the side of its square training views [default:
     /// 32x32; single-shot 320].
     #[arg(long)]

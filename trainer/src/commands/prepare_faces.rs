@@ -7,6 +7,7 @@ use crate::cli::PrepareFacesArgs;
 use crate::dataset::face_boxes::{self, AnnotatedImage};
 use crate::dataset::skipped_report;
 use crate::detection::region_preparation::prepare_photos;
+use crate::detection::sample_cache::RegionSettings;
 
 /// Runs the command.
 pub fn run(args: PrepareFacesArgs) -> Result<()> {
@@ -15,5 +16,5 @@ pub fn run(args: PrepareFacesArgs) -> Result<()> {
     println!("data: {} images with {} face boxes in {}", data.images.len(), data.boxes, csv.display());
     skipped_report::print("reading the boxes", &data.skipped);
     let photos: Vec<&AnnotatedImage> = data.images.iter().take(args.limit.unwrap_or(usize::MAX)).collect();
-    prepare_photos(&photos, &args.cache, args.side, args.proposals).map(|_| ())
+    prepare_photos(&photos, &args.cache, RegionSettings { side: args.side, proposals: args.proposals, sampling: args.sampling }).map(|_| ())
 }

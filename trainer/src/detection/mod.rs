@@ -15,3 +15,4 @@ pub mod region_preparation;
 pub mod sample_cache;
 pub mod sampling;
 pub mod single_shot_lesson;
+pub mod threshold_choice;

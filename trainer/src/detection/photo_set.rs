@@ -10,6 +10,7 @@ use ocellus::image_input::decode_rgb;
 use rayon::prelude::*;
 
 use super::sample_cache::ImageSamples;
+use super::single_shot_lesson::FacePhoto;
 use crate::dataset::face_boxes::AnnotatedImage;
 use crate::dataset::split::{limit, split, Split};
 use crate::dataset::Skipped;
@@ -67,6 +68,25 @@ pub fn load(images: &[AnnotatedImage], wanted: &[usize], records: Vec<ImageSampl
     let mut photos = Vec::with_capacity(loaded.len());
     for p in loaded {
         match p {
+            Ok(p) => photos.push(p),
+            Err(s) => skipped.push(s),
+        }
+    }
+    (photos, skipped)
+}
+
+/// Decodes `wanted` photos; unreadable ones are returned as skipped.
+pub fn decode_photos(images: &[AnnotatedImage], wanted: &[usize]) -> (Vec<(usize, FacePhoto)>, Vec<Skipped>) {
+    let results: Vec<Result<(usize, FacePhoto), Skipped>> = wanted
+        .par_iter()
+        .map(|&i| {
+            let image = read_photo(&images[i].path)?;
+            Ok((i, FacePhoto { image, faces: images[i].boxes.clone() }))
+        })
+        .collect();
+    let (mut photos, mut skipped) = (Vec::new(), Vec::new());
+    for r in results {
+        match r {
             Ok(p) => photos.push(p),
             Err(s) => skipped.push(s),
         }

@@ -1,5 +1,5 @@
 //! The tutorial's Fast-RCNN and RCNN training regions, prepared once: each photo is letterboxed
-//! to the model's square input, selective search proposes regions on it, and the sampling rule
+//! to the model's square input, selective search proposes regions on it, and a sampling rule
 //! picks faces and background among them with their offsets; the result goes to a cache file
 //! image by image, so training never recomputes proposals and an interrupted run resumes.
 
@@ -13,8 +13,7 @@ use ocellus::face_detection::letterboxed_proposals;
 use ocellus::image_input::decode_rgb;
 use rayon::prelude::*;
 
-use super::sample_cache::{check_settings, ImageSamples, SampleCache};
-use super::sampling::SamplingRule;
+use super::sample_cache::{check_settings, ImageSamples, RegionSettings, SampleCache};
 use crate::dataset::face_boxes::AnnotatedImage;
 use crate::dataset::skipped_report;
 use crate::dataset::Skipped;
@@ -23,7 +22,8 @@ use crate::dataset::Skipped;
 const CHUNK: usize = 16;
 
 /// One photo's training regions, or why it could not be read.
-fn sample(photo: &AnnotatedImage, side: u32, proposals: usize) -> std::result::Result<ImageSamples, Skipped> {
+fn sample(photo: &AnnotatedImage, settings: RegionSettings) -> std::result::Result<ImageSamples, Skipped> {
+    let RegionSettings { side, proposals, sampling } = settings;
     let name = photo.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let bytes = std::fs::read(&photo.path).map_err(|e| Skipped { what: photo.path.display().to_string(), reason: e.to_string() })?;
     let img = decode_rgb(&bytes).map_err(|e| Skipped { what: photo.path.display().to_string(), reason: e.to_string() })?;
@@ -34,7 +34,7 @@ fn sample(photo: &AnnotatedImage, side: u32, proposals: usize) -> std::result::R
     }
     let found = letterboxed_proposals(&img, side, proposals);
     let truth: Vec<BoxXyxy> = photo.boxes.iter().map(|b| found.letterbox.to_target(b)).collect();
-    let regions = SamplingRule::default().select(&found.proposals, &truth);
+    let regions = sampling.select(&found.proposals, &truth);
     Ok(ImageSamples {
         image: name,
         regions: regions.iter().map(|r| r.bounds.into()).collect(),
@@ -42,15 +42,16 @@ fn sample(photo: &AnnotatedImage, side: u32, proposals: usize) -> std::result::R
         offsets: regions.iter().map(|r| r.face.and_then(|t| BoxOffsets::encode(&r.bounds, &t)).map_or([0.0; 4], BoxOffsets::to_array)).collect(),
         side,
         proposals,
+        sampling,
     })
 }
 
 /// Prepares the regions of `photos` into the cache at `cache` (those already there are kept),
 /// reporting unreadable photos; returns every record the cache holds.
-pub fn prepare_photos(photos: &[&AnnotatedImage], cache_path: &Path, side: u32, proposals: usize) -> Result<Vec<ImageSamples>> {
+pub fn prepare_photos(photos: &[&AnnotatedImage], cache_path: &Path, settings: RegionSettings) -> Result<Vec<ImageSamples>> {
     let mut cache = SampleCache::open(cache_path)?;
     if !cache.is_empty() {
-        check_settings(&SampleCache::read_all(cache_path)?, cache_path, side, proposals)?;
+        check_settings(&SampleCache::read_all(cache_path)?, cache_path, settings)?;
     }
     let todo: Vec<&AnnotatedImage> = photos.iter().copied().filter(|p| !p.path.file_name().is_some_and(|n| cache.has(&n.to_string_lossy()))).collect();
     if !cache.is_empty() {
@@ -60,7 +61,7 @@ pub fn prepare_photos(photos: &[&AnnotatedImage], cache_path: &Path, side: u32, 
     bar.set_style(ProgressStyle::with_template("proposals {bar:40} {pos}/{len} photos, {eta} left").expect("template"));
     let mut skipped = Vec::new();
     for chunk in todo.chunks(CHUNK) {
-        let results: Vec<_> = chunk.par_iter().map(|p| sample(p, side, proposals)).collect();
+        let results: Vec<_> = chunk.par_iter().map(|p| sample(p, settings)).collect();
         for r in results {
             match r {
                 Ok(s) => cache.append(&s).with_context(|| format!("{}: cannot append", cache_path.display()))?,

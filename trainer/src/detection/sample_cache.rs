@@ -7,7 +7,10 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 
 use anyhow::{Context, Result};
+use clap::ValueEnum;
 use serde::{Deserialize, Serialize};
+
+use super::sampling::Sampling;
 
 /// One image's training regions, in the letterboxed image's pixels.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -26,21 +29,45 @@ pub struct ImageSamples {
     /// Proposals searched per photo (0 when not kept).
     #[serde(default)]
     pub proposals: usize,
+    /// The rule that chose the regions (the tutorial's in caches written before it was kept).
+    #[serde(default)]
+    pub sampling: Sampling,
 }
 
-/// Fails, naming the cache, when it holds regions prepared with another side or proposal
-/// count than asked for (mixing them would train on regions in the wrong coordinates).
-pub fn check_settings(records: &[ImageSamples], path: &Path, side: u32, proposals: usize) -> Result<()> {
-    if let Some(r) = records.iter().find(|r| (r.side != 0 && r.side != side) || (r.proposals != 0 && r.proposals != proposals)) {
+/// What a cache's regions depend on: the letterboxed side, the proposals searched per photo
+/// and the sampling rule.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RegionSettings {
+    /// The square side photos are letterboxed to.
+    pub side: u32,
+    /// Proposals searched per photo.
+    pub proposals: usize,
+    /// The rule choosing the training regions.
+    pub sampling: Sampling,
+}
+
+/// Fails, naming the cache, when it holds regions prepared with another side, proposal count
+/// or sampling rule than asked for (mixing them would train on regions in the wrong
+/// coordinates, or on another rule's regions).
+pub fn check_settings(records: &[ImageSamples], path: &Path, wanted: RegionSettings) -> Result<()> {
+    let RegionSettings { side, proposals, sampling } = wanted;
+    if let Some(r) = records.iter().find(|r| (r.side != 0 && r.side != side) || (r.proposals != 0 && r.proposals != proposals) || r.sampling != sampling) {
         anyhow::bail!(
-            "{}: {} was prepared with --side {} --proposals {}, not --side {side} --proposals {proposals}: give another --cache or delete it",
+            "{}: {} was prepared with --side {} --proposals {} --sampling {}, not --side {side} --proposals {proposals} --sampling {}: give another --cache or delete it",
             path.display(),
             r.image,
             r.side,
-            r.proposals
+            r.proposals,
+            sampling_name(r.sampling),
+            sampling_name(sampling)
         );
     }
     Ok(())
+}
+
+/// The rule's name as the command line spells it.
+fn sampling_name(s: Sampling) -> String {
+    s.to_possible_value().map(|v| v.get_name().to_owned()).unwrap_or_default()
 }
 
 /// The cache file: the images already prepared, and appending more.
@@ -117,7 +144,7 @@ mod tests {
     use super::*;
 
     fn samples(name: &str) -> ImageSamples {
-        ImageSamples { image: name.into(), regions: vec![[1.0, 2.0, 30.0, 40.0]], labels: vec![1], offsets: vec![[0.1, -0.1, 0.2, 0.0]], side: 256, proposals: 2000 }
+        ImageSamples { image: name.into(), regions: vec![[1.0, 2.0, 30.0, 40.0]], labels: vec![1], offsets: vec![[0.1, -0.1, 0.2, 0.0]], side: 256, proposals: 2000, sampling: Sampling::Tutorial }
     }
 
     #[test]
@@ -125,10 +152,16 @@ mod tests {
         let path = Path::new("c.jsonl");
         let mut old = samples("old.jpg");
         (old.side, old.proposals) = (0, 0);
-        assert!(check_settings(&[samples("a.jpg"), old], path, 256, 2000).is_ok());
-        let err = check_settings(&[samples("a.jpg")], path, 320, 2000).unwrap_err().to_string();
+        let wanted = |side, proposals, sampling| RegionSettings { side, proposals, sampling };
+        assert!(check_settings(&[samples("a.jpg"), old], path, wanted(256, 2000, Sampling::Tutorial)).is_ok());
+        let err = check_settings(&[samples("a.jpg")], path, wanted(320, 2000, Sampling::Tutorial)).unwrap_err().to_string();
         assert!(err.contains("c.jsonl") && err.contains("--side 256") && err.contains("--side 320"), "{err}");
-        assert!(check_settings(&[samples("a.jpg")], path, 256, 500).is_err());
+        assert!(check_settings(&[samples("a.jpg")], path, wanted(256, 500, Sampling::Tutorial)).is_err());
+        let err = check_settings(&[samples("a.jpg")], path, wanted(256, 2000, Sampling::Broad)).unwrap_err().to_string();
+        assert!(err.contains("--sampling tutorial, not") && err.contains("--sampling broad:"), "{err}");
+        // A record written before the rule was kept reads as the tutorial's.
+        let line = r#"{"image":"x.jpg","regions":[],"labels":[],"offsets":[],"side":256,"proposals":2000}"#;
+        assert_eq!(serde_json::from_str::<ImageSamples>(line).unwrap().sampling, Sampling::Tutorial);
     }
 
     #[test]
