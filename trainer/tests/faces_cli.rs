@@ -92,6 +92,8 @@ fn fast_rcnn_learns_generated_faces_and_eval_and_test_find_them() {
     assert_eq!(card.task, ocellus::Task::Faces { side: 96 });
     let facts = card.training.unwrap();
     assert!(facts.metrics["val_label_accuracy"] >= 0.8, "did not learn: {:?}", facts.metrics);
+    // The threshold was chosen on the validation photos and kept in the card.
+    assert!(second.contains("threshold:") && facts.metrics.contains_key("threshold"), "{second}");
 
     // eval: the face of a new photo is found and drawn.
     let fresh = dir.path().join("fresh.png");
@@ -116,6 +118,10 @@ fn fast_rcnn_learns_generated_faces_and_eval_and_test_find_them() {
     for key in ["precision", "recall", "ms_per_image"] {
         assert!(q[key].as_f64().is_some(), "{key} missing: {test}");
     }
+    // The validation photos, for choices that must not see the test photos.
+    let val = ok(&["test", "faces", "--model", out_s, "--data", data, "--split", "validation", "--proposals", "300", "--json"]);
+    assert!(val.contains("(validation split)"), "{val}");
+    assert_eq!(common::last_json(&val)["images"], 3);
 }
 
 #[test]

@@ -117,10 +117,14 @@ pub enum SplitChoice {
     All,
     /// Only the held-out test split that training used (same seed and --limit as the model's).
     Test,
+    /// Only the validation split that training picked its epoch on: for choices made after
+    /// training (a threshold, a model to ship), so that the test split stays unseen.
+    Validation,
 }
 
 impl SplitChoice {
-    /// `All` or `Test`: `Auto` decided by whether `data` is the data set `facts` names.
+    /// `All`, `Test` or `Validation`: `Auto` decided by whether `data` is the data set `facts`
+    /// names.
     pub fn resolve(self, facts: Option<&ocellus::TrainingFacts>, data: &std::path::Path) -> SplitChoice {
         let same = |named: &str| match (std::fs::canonicalize(named), std::fs::canonicalize(data)) {
             (Ok(a), Ok(b)) => a == b,
@@ -130,6 +134,15 @@ impl SplitChoice {
             SplitChoice::Auto if facts.is_some_and(|f| same(&f.dataset)) => SplitChoice::Test,
             SplitChoice::Auto => SplitChoice::All,
             other => other,
+        }
+    }
+
+    /// What the measured images are, for the report's first line.
+    pub fn describe(self, everything: &'static str) -> &'static str {
+        match self {
+            SplitChoice::Test => "the held-out test split",
+            SplitChoice::Validation => "the validation split",
+            SplitChoice::All | SplitChoice::Auto => everything,
         }
     }
 }

@@ -24,12 +24,12 @@ pub fn run(args: TestCaptchaArgs) -> Result<()> {
     let alphabet = Alphabet::from_labels(&model.card.labels);
     let (catalog, _) = scan(&args.data, Some(length), Some(&alphabet), alphabet.is_case_sensitive())?;
     let choice = args.split.resolve(model.card.training.as_ref(), &args.data);
-    println!("measuring on {}", if choice == SplitChoice::Test { "the held-out test split" } else { "every captcha" });
+    println!("measuring on {}", choice.describe("every captcha"));
     let facts = model.card.training.clone().unwrap_or_default();
     // The held-out split is found the way training made it: the seeded subset, then the split.
     let samples: Vec<_> = match choice {
-        SplitChoice::Test => limit(catalog.samples.len(), facts.limit, facts.seed).into_iter().map(|i| catalog.samples[i].clone()).collect(),
-        _ => catalog.samples.clone(),
+        SplitChoice::Test | SplitChoice::Validation => limit(catalog.samples.len(), facts.limit, facts.seed).into_iter().map(|i| catalog.samples[i].clone()).collect(),
+        SplitChoice::All | SplitChoice::Auto => catalog.samples.clone(),
     };
     let show = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let (set, undecodable) = ImageSet::load(&samples, model.card.input, show);
@@ -41,8 +41,11 @@ pub fn run(args: TestCaptchaArgs) -> Result<()> {
     }
     let objective = code_objective(model.card.code_head, length, alphabet.len());
     let indices: Vec<usize> = match choice {
-        SplitChoice::Test => split(&(0..set.len()).map(|i| samples[set.origin(i)].part).collect::<Vec<_>>(), facts.seed).test,
-        _ => (0..set.len()).collect(),
+        choice @ (SplitChoice::Test | SplitChoice::Validation) => {
+            let parts = split(&(0..set.len()).map(|i| samples[set.origin(i)].part).collect::<Vec<_>>(), facts.seed);
+            if choice == SplitChoice::Test { parts.test } else { parts.val }
+        }
+        SplitChoice::All | SplitChoice::Auto => (0..set.len()).collect(),
     };
     let mut tally = Tally::default();
     for chunk in indices.chunks(args.batch_size.max(1)) {

@@ -29,11 +29,11 @@ pub fn run(args: TestClassifyArgs) -> Result<()> {
     let to_model: HashMap<&str, u32> =
         model.card.labels.iter().enumerate().map(|(i, l)| (l.as_str(), i as u32)).collect();
     let split_choice = args.split.resolve(model.card.training.as_ref(), &args.data);
-    println!("measuring on {}", if split_choice == SplitChoice::Test { "the held-out test split" } else { "every image" });
+    println!("measuring on {}", split_choice.describe("every image"));
     let facts = model.card.training.clone().unwrap_or_default();
     let kept = match split_choice {
         SplitChoice::All | SplitChoice::Auto => (0..catalog.samples.len()).collect(),
-        SplitChoice::Test => limit(catalog.samples.len(), facts.limit, facts.seed),
+        SplitChoice::Test | SplitChoice::Validation => limit(catalog.samples.len(), facts.limit, facts.seed),
     };
     let mut samples: Vec<Sample> = Vec::new();
     for i in kept {
@@ -50,9 +50,10 @@ pub fn run(args: TestClassifyArgs) -> Result<()> {
     skipped_report::print("reading the data", &skipped);
     let indices: Vec<usize> = match split_choice {
         SplitChoice::All | SplitChoice::Auto => (0..set.len()).collect(),
-        SplitChoice::Test => {
+        choice => {
             let parts: Vec<_> = (0..set.len()).map(|i| samples[set.origin(i)].part).collect();
-            split(&parts, facts.seed).test
+            let parts = split(&parts, facts.seed);
+            if choice == SplitChoice::Test { parts.test } else { parts.val }
         }
     };
     if indices.is_empty() {

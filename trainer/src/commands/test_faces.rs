@@ -30,15 +30,17 @@ struct Measured {
     model_ms: f64,
 }
 
-/// The CSV indices of the photos to measure on: the model's held-out test split or every one.
+/// The CSV indices of the photos to measure on: the model's held-out test split, its
+/// validation split or every one.
 fn chosen_photos(args: &TestFacesArgs, card: &ocellus::ModelCard, count: usize, choice: SplitChoice) -> Result<Vec<usize>> {
     let mut chosen: Vec<usize> = match choice {
         SplitChoice::All | SplitChoice::Auto => (0..count).collect(),
-        SplitChoice::Test => {
+        SplitChoice::Test | SplitChoice::Validation => {
             let Some(facts) = &card.training else {
-                bail!("{} does not say how it was trained, so its test split is unknown: use --split all on photos it never saw", args.model.display());
+                bail!("{} does not say how it was trained, so its splits are unknown: use --split all on photos it never saw", args.model.display());
             };
-            split_photos(count, facts.limit, facts.seed).test
+            let parts = split_photos(count, facts.limit, facts.seed);
+            if choice == SplitChoice::Test { parts.test } else { parts.val }
         }
     };
     chosen.sort_unstable();
@@ -122,7 +124,11 @@ pub fn run(args: TestFacesArgs) -> Result<()> {
         Some(file) => format!("{} (another detector's answers; photos chosen by {})", file.display(), args.model.display()),
         None => format!("{} ({})", args.model.display(), model.card.arch),
     };
-    println!("model: {who}, {} photos with {} faces ({} split)", results.len(), curve.faces, if split_choice == SplitChoice::Test { "test" } else { "every" });
+    println!("model: {who}, {} photos with {} faces ({} split)", results.len(), curve.faces, match split_choice {
+        SplitChoice::Test => "test",
+        SplitChoice::Validation => "validation",
+        _ => "every",
+    });
     println!("AP@0.5: {:.2}%  AP@0.5:0.95: {:.2}%", curve.average_precision * 100.0, ap50_95 * 100.0);
     println!(
         "at threshold {}: precision {:.2}% ({} of {} detections), recall {:.2}% ({} of {} faces)",
