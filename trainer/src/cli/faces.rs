@@ -101,10 +101,10 @@ pub struct TrainFacesArgs {
     /// Proposals per photo (the tutorial's 2,000).
     #[arg(long, default_value_t = 2000)]
     pub proposals: usize,
-    /// Which proposals become training regions [default: broad for Fast-RCNN, tutorial for
-    /// RCNN].
-    #[arg(long, value_enum)]
-    pub sampling: Option<Sampling>,
+    /// Which proposals become training regions (broad measured below the tutorial's for
+    /// Fast-RCNN: README, "The shipped face detectors").
+    #[arg(long, value_enum, default_value_t = Sampling::Tutorial)]
+    pub sampling: Sampling,
     /// RCNN's crop size WxH; single-shot: the side of its square training views [default:
     /// 32x32; single-shot 320].
     #[arg(long)]

@@ -24,7 +24,6 @@ use crate::training::RunFiles;
 use crate::detection::region_lesson::RegionLesson;
 use crate::detection::region_preparation::prepare_photos;
 use crate::detection::sample_cache::RegionSettings;
-use crate::detection::sampling::Sampling;
 use crate::training::ImageLesson;
 
 /// Positions in `photos` of the photos whose CSV index is in `indices`.
@@ -49,10 +48,7 @@ pub fn run(args: TrainFacesArgs) -> Result<()> {
     wanted.sort_unstable();
     let chosen: Vec<&AnnotatedImage> = wanted.iter().map(|&i| &data.images[i]).collect();
     let cache = args.cache.clone().unwrap_or_else(|| opts.out.with_extension("regions.jsonl"));
-    // The broad rule measured better for Fast-RCNN (README, "The shipped face detectors");
-    // RCNN keeps the tutorial's, with which its shipped model was trained.
-    let sampling = args.sampling.unwrap_or(if fast { Sampling::Broad } else { Sampling::Tutorial });
-    let records = prepare_photos(&chosen, &cache, RegionSettings { side, proposals: args.proposals, sampling })?;
+    let records = prepare_photos(&chosen, &cache, RegionSettings { side, proposals: args.proposals, sampling: args.sampling })?;
     let (photos, skipped) = load(&data.images, &wanted, records, side);
     skipped_report::print("loading the photos", &skipped);
     let split = Split { train: positions(&photos, &parts.train), val: positions(&photos, &parts.val), test: positions(&photos, &parts.test) };
