@@ -135,6 +135,7 @@ fn fast_rcnn_trains_alike_on_cuda() {
                 offsets: vec![[0.0; 4], [0.0; 4], [-0.05, 0.1, -0.02, 0.03]],
                 side: 64,
                 proposals: 3,
+                sampling: Default::default(),
             };
             Photo { index: i, image: photo(64, 64, (at, at, 30), i as u64), samples }
         })
