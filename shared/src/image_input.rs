@@ -44,6 +44,10 @@ pub fn decode_rgb(bytes: &[u8]) -> Result<RgbImage> {
     if width > MAX_SIDE || height > MAX_SIDE {
         return Err(too_large());
     }
+    // A GIF may declare a screen of zero rows and still "decode" (fuzzing found 3088x0).
+    if width == 0 || height == 0 {
+        return Err(Error::Image(format!("the image is {width}x{height}: it has no pixels")));
+    }
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
