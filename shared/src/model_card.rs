@@ -109,6 +109,10 @@ pub enum Arch {
     /// offset heads); `width` multiplies its channels (1: 4, 4, 8, 8).
     #[serde(rename = "fast-rcnn")]
     FastRcnn { width: usize },
+    /// Fast-RCNN's design (proposals, ROI pooling, label and offset heads) on the feature
+    /// pyramid's stride-8 level instead of the tutorial's stride-1 extractor.
+    #[serde(rename = "pyramid-fast-rcnn")]
+    PyramidFastRcnn { width: usize },
     /// The single-shot, anchor-free face detector (residual backbone, feature pyramid over
     /// strides 8/16/32, one shared head); `width` multiplies its channels.
     #[serde(rename = "single-shot")]
@@ -126,6 +130,7 @@ impl fmt::Display for Arch {
             Arch::LeNet => write!(f, "lenet"),
             Arch::ResNet18 { width } => write!(f, "resnet18 (width {width})"),
             Arch::FastRcnn { width } => write!(f, "fast-rcnn (width {width})"),
+            Arch::PyramidFastRcnn { width } => write!(f, "pyramid-fast-rcnn (width {width})"),
             Arch::SingleShot { width } => write!(f, "single-shot (width {width})"),
             Arch::WhitenedCnn { width } => write!(f, "whitened-cnn (width {width})"),
         }

@@ -195,3 +195,33 @@ fn the_single_shot_detector_learns_generated_faces_and_answers_any_photo() {
         assert!(common::last_json(&eval)["faces"].is_array(), "{eval}");
     }
 }
+
+#[test]
+fn the_pyramid_fast_rcnn_starts_from_the_shipped_single_shot_model_and_learns() {
+    let dir = tempfile::tempdir().unwrap();
+    write_face_folder(dir.path(), 30);
+    let data = dir.path().to_str().unwrap();
+    let out = dir.path().join("pfr.safetensors");
+    let out_s = out.to_str().unwrap();
+    let donor = concat!(env!("CARGO_MANIFEST_DIR"), "/../static/models/single-shot-faces.safetensors");
+    let err = common::fails(&["train", "faces", "--arch", "pyramid-fast-rcnn", "--data", data, "--side", "100", "--out", out_s]);
+    assert!(err.contains("multiple of 32"), "{err}");
+    let log = ok(&[
+        "train", "faces", "--arch", "pyramid-fast-rcnn", "--init-from", donor, "--data", data, "--side", "160", "--proposals", "300", "--sampling", "broad",
+        "--batch-size", "4", "--lr", "0.001", "--augment", "on", "--epochs", "8", "--out", out_s,
+    ]);
+    eprintln!("{log}");
+    assert!(log.contains("pyramid-fast-rcnn (width 1)") && log.contains("tensors from") && log.contains("single-shot-faces.safetensors"), "{log}");
+    let card = ocellus::weights::read_card(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!((card.task, card.arch), (ocellus::Task::Faces { side: 160 }, ocellus::Arch::PyramidFastRcnn { width: 1 }));
+    let facts = card.training.unwrap();
+    assert!(facts.metrics["val_label_accuracy"] >= 0.8, "did not learn: {:?}", facts.metrics);
+
+    // A new photo's face is found where it is, at the model's own threshold.
+    let fresh = dir.path().join("fresh.png");
+    photo(70, 40).save(&fresh).unwrap();
+    let eval = ok(&["eval", "faces", "--model", out_s, "--proposals", "300", "--json", fresh.to_str().unwrap()]);
+    let b: Vec<f64> = (0..4).map(|i| common::last_json(&eval)["faces"][0]["box"][i].as_f64().unwrap()).collect();
+    let iou = iou_with_fresh_face(&b);
+    assert!(iou > 0.6, "best face {b:?} misses (70,40)-(110,80): IoU {iou}\n{eval}");
+}

@@ -1,11 +1,17 @@
 //! Fast-RCNN as the tutorial builds it (SPEC.md section 9): a ResNet-18-shaped feature
 //! extractor with every stride 1 (the feature map is as large as the image) and few channels,
 //! ROI pooling of each proposal to 5x5, and two heads: face/background logits and box offsets.
+//!
+//! Beside it, the same design on a stronger extractor: the feature pyramid of the single-shot
+//! detector ([`Pyramid`]), its stride-8 level pooled. Its tensors are named as the single-shot
+//! detector's, so a trained single-shot model can start it, as Fast R-CNN starts from a
+//! network trained on another task (Girshick 2015: ImageNet's VGG16).
 
 use candle_core::{Module, Tensor};
 use candle_nn::{linear, Linear, VarBuilder};
 
 use super::dropout::dropout;
+use super::pyramid::Pyramid;
 use super::resnet::{bn, conv, BasicBlock};
 use crate::ops::batch_norm::BatchNorm;
 use crate::boxes::offsets::OffsetScale;
@@ -30,12 +36,20 @@ pub fn head_initial_std(name: &str) -> Option<f32> {
     }
 }
 
-/// The tutorial's model; `width` multiplies its channel counts (1: stem 4, stages 4, 4, 8, 8).
+/// What computes the feature map the regions are pooled from.
+#[derive(Debug, Clone)]
+enum Extractor {
+    /// The tutorial's: stride 1, every block at the image's size.
+    Tutorial { conv1: Conv2d, bn1: BatchNorm, blocks: Vec<BasicBlock> },
+    /// The feature pyramid's finest level (stride 8).
+    Pyramid(Pyramid),
+}
+
+/// The tutorial's model or its pyramid variant; `width` multiplies channel counts (tutorial
+/// at 1: stem 4, stages 4, 4, 8, 8; pyramid: see [`Pyramid`]).
 #[derive(Debug, Clone)]
 pub struct FastRcnn {
-    conv1: Conv2d,
-    bn1: BatchNorm,
-    blocks: Vec<BasicBlock>,
+    extractor: Extractor,
     labels: (Linear, Linear),
     offsets: (Linear, Linear),
     scale: OffsetScale,
@@ -57,30 +71,63 @@ impl FastRcnn {
             blocks.push(BasicBlock::new(cout, cout, 1, vs.pp("1"))?);
             cin = cout;
         }
-        let features = cin * POOL * POOL;
+        let extractor = Extractor::Tutorial { conv1: conv(3, 4 * width, 3, 1, vb.pp("conv1"))?, bn1: bn(4 * width, vb.pp("bn1"))?, blocks };
+        Self::with_heads(extractor, cin, scale, vb)
+    }
+
+    /// Builds the pyramid variant: the regions pooled from the stride-8 level of a [`Pyramid`]
+    /// of `width`; inputs' sides must be multiples of 32.
+    pub fn on_pyramid(width: usize, scale: OffsetScale, vb: VarBuilder) -> candle_core::Result<Self> {
+        let pyramid = Pyramid::new(width, vb.clone())?;
+        let channels = pyramid.channels();
+        Self::with_heads(Extractor::Pyramid(pyramid), channels, scale, vb)
+    }
+
+    /// The tutorial's two heads over `channels` pooled maps.
+    fn with_heads(extractor: Extractor, channels: usize, scale: OffsetScale, vb: VarBuilder) -> candle_core::Result<Self> {
+        let features = channels * POOL * POOL;
         Ok(FastRcnn {
-            conv1: conv(3, 4 * width, 3, 1, vb.pp("conv1"))?,
-            bn1: bn(4 * width, vb.pp("bn1"))?,
-            blocks,
+            extractor,
             labels: (linear(features, 32, vb.pp("labels.0"))?, linear(32, 2, vb.pp("labels.3"))?),
             offsets: (linear(features, 128, vb.pp("offsets.0"))?, linear(128, 4, vb.pp("offsets.3"))?),
             scale,
         })
     }
 
-    /// The feature map of a (N, 3, H, W) batch: (N, 8 * width, H, W).
-    pub fn features(&self, images: &Tensor, train: bool) -> candle_core::Result<Tensor> {
-        let mut xs = self.bn1.forward_relu_t(&self.conv1.forward(images)?, train)?;
-        for block in &self.blocks {
-            xs = block.forward_t(&xs, train)?;
+    /// Image pixels per feature-map pixel.
+    pub fn stride(&self) -> usize {
+        match self.extractor {
+            Extractor::Tutorial { .. } => 1,
+            Extractor::Pyramid(_) => crate::models::pyramid::STRIDES[0],
         }
-        Ok(xs)
+    }
+
+    /// The feature map of a (N, 3, H, W) batch: (N, C, H / stride, W / stride).
+    pub fn features(&self, images: &Tensor, train: bool) -> candle_core::Result<Tensor> {
+        match &self.extractor {
+            Extractor::Tutorial { conv1, bn1, blocks } => {
+                let mut xs = bn1.forward_relu_t(&conv1.forward(images)?, train)?;
+                for block in blocks {
+                    xs = block.forward_t(&xs, train)?;
+                }
+                Ok(xs)
+            }
+            Extractor::Pyramid(pyramid) => Ok(pyramid.forward_t(images, train)?.swap_remove(0)),
+        }
     }
 
     /// For `rois` (R, 5: image index, x0, y0, x1, y1 in the images' pixels): face/background
     /// logits (R, 2) and box offsets (R, 4).
     pub fn forward_t(&self, images: &Tensor, rois: &Tensor, train: bool) -> candle_core::Result<(Tensor, Tensor)> {
-        let pooled = roi_pool(&self.features(images, train)?, rois, POOL)?.flatten_from(1)?;
+        let features = self.features(images, train)?;
+        let rois = match self.stride() {
+            1 => rois.clone(),
+            s => {
+                let s = 1.0 / s as f32;
+                rois.broadcast_mul(&Tensor::new(&[1.0, s, s, s, s], rois.device())?)?
+            }
+        };
+        let pooled = roi_pool(&features, &rois, POOL)?.flatten_from(1)?;
         let head = |(a, b): &(Linear, Linear)| -> candle_core::Result<Tensor> { b.forward(&dropout(&a.forward(&pooled)?.relu()?, DROPOUT, train)?) };
         let offsets = head(&self.offsets)?;
         let offsets = if self.scale.is_tutorial() { offsets } else { offsets.broadcast_mul(&Tensor::new(&[self.scale.0], offsets.device())?)? };
@@ -110,6 +157,34 @@ mod tests {
         let grads = loss.backward().unwrap();
         let g = grads.get(&images).unwrap().abs().unwrap().sum_all().unwrap().to_scalar::<f32>().unwrap();
         assert!(g > 0.0, "no gradient reached the images");
+    }
+
+    #[test]
+    fn the_pyramid_variant_pools_regions_from_its_stride_8_map_in_image_pixels() {
+        let varmap = VarMap::new();
+        let model = FastRcnn::on_pyramid(1, OffsetScale::FASTER_RCNN, VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu)).unwrap();
+        assert_eq!(model.stride(), 8);
+        let images = Var::from_tensor(&Tensor::rand(0f32, 1f32, (2, 3, 64, 96), &Device::Cpu).unwrap()).unwrap();
+        let features = model.features(images.as_tensor(), false).unwrap();
+        assert_eq!(features.dims(), &[2, 32, 8, 12]);
+        // A region given in image pixels is pooled from the map cells it covers (pixels / 8).
+        let rois = Tensor::new(&[[1f32, 16., 8., 56., 48.], [0., 0., 0., 96., 64.]], &Device::Cpu).unwrap();
+        let (labels, offsets) = model.forward_t(images.as_tensor(), &rois, false).unwrap();
+        assert_eq!((labels.dims(), offsets.dims()), (&[2usize, 2][..], &[2usize, 4][..]));
+        let cells = Tensor::new(&[[1f32, 2., 1., 7., 6.]], &Device::Cpu).unwrap();
+        let want = roi_pool(&features, &cells, POOL).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        let by_hand = candle_nn::ops::softmax(&model.labels.1.forward(&model.labels.0.forward(&Tensor::new(want, &Device::Cpu).unwrap().unsqueeze(0).unwrap()).unwrap().relu().unwrap()).unwrap(), 1).unwrap();
+        let got = candle_nn::ops::softmax(&labels, 1).unwrap().to_vec2::<f32>().unwrap()[0].clone();
+        let by_hand = by_hand.to_vec2::<f32>().unwrap()[0].clone();
+        assert!(got.iter().zip(&by_hand).all(|(a, b)| (a - b).abs() < 1e-5), "{got:?} vs {by_hand:?}");
+        let loss = (labels.sum_all().unwrap() + offsets.sum_all().unwrap()).unwrap();
+        let g = loss.backward().unwrap().get(&images).unwrap().abs().unwrap().sum_all().unwrap().to_scalar::<f32>().unwrap();
+        assert!(g > 0.0, "no gradient reached the images");
+        // The single-shot detector's backbone tensors have the same names.
+        let names: Vec<String> = varmap.data().lock().unwrap().keys().cloned().collect();
+        for name in ["stem.conv.weight", "stage4.conv2.weight", "lateral2.weight", "smooth0.bn.running_var"] {
+            assert!(names.iter().any(|n| n == name), "{name} missing from {names:?}");
+        }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 pub mod dropout;
 pub mod fast_rcnn;
+pub mod pyramid;
 mod lenet;
 mod resnet;
 pub mod single_shot;
@@ -56,6 +57,7 @@ impl Network {
             },
             Task::Faces { .. } => match card.arch {
                 Arch::FastRcnn { width } => return Ok(Network::FastRcnn(FastRcnn::new(width, card.offset_scale, vb)?)),
+                Arch::PyramidFastRcnn { width } => return Ok(Network::FastRcnn(FastRcnn::on_pyramid(width, card.offset_scale, vb)?)),
                 Arch::SingleShot { width } => return Ok(Network::SingleShot(SingleShot::new(width, vb)?)),
                 Arch::ResNet18 { .. } => Pooling::Mean,
                 Arch::LeNet | Arch::WhitenedCnn { .. } => candle_core::bail!("face models are RCNN (ResNet-18), Fast-RCNN or single-shot"),
@@ -72,7 +74,7 @@ impl Network {
             Arch::WhitenedCnn { width } if whole => Network::WhitenedCnn(WhitenedCnn::new(width, outputs, vb)?),
             Arch::WhitenedCnn { .. } => candle_core::bail!("the whitened CNN has no per-character head: captcha models are ResNet-18"),
             Arch::ResNet18 { width } => Network::ResNet18(ResNet18::new(width, outputs, pooling, vb)?),
-            Arch::FastRcnn { .. } | Arch::SingleShot { .. } => candle_core::bail!("{arch} is a face detector: its card's task must be faces"),
+            Arch::FastRcnn { .. } | Arch::PyramidFastRcnn { .. } | Arch::SingleShot { .. } => candle_core::bail!("{arch} is a face detector: its card's task must be faces"),
         })
     }
 

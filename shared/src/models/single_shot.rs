@@ -4,21 +4,17 @@
 //! location, a face score (trained as an IoU-aware quality, so it ranks boxes by how well
 //! they fit) and the distances from the location to the box's four sides.
 //!
-//! Plain 3x3 convolutions instead of depthwise-separable ones: Ocellus's CPU and wasm kernels
-//! lower convolutions to matrix products, where a narrow plain convolution runs at full speed
-//! and a depthwise one is bound by memory traffic.
 
 use candle_core::{Module, Tensor};
 use candle_nn::VarBuilder;
 
-use super::resnet::{bn, conv, BasicBlock};
+use super::pyramid::Pyramid;
+use super::resnet::{bn, conv};
 use crate::ops::batch_norm::BatchNorm;
 use crate::ops::conv::Conv2d;
 
-/// The pyramid's strides, finest first.
-pub const STRIDES: [usize; 3] = [8, 16, 32];
-/// Input sides must be multiples of this (the coarsest stride).
-pub const MULTIPLE: u32 = 32;
+pub use super::pyramid::{MULTIPLE, STRIDES};
+
 /// Outputs per location: the score logit, then distances left, top, right, bottom.
 pub const OUTPUTS: usize = 5;
 /// The prior probability of a face that the score's bias starts from (RetinaNet's 0.01),
@@ -36,22 +32,13 @@ pub fn initial_values(name: &str, count: usize, normal: &mut dyn FnMut(f32) -> f
     }
 }
 
-/// The network; `width` multiplies its channel counts (1: 16, 24, 32, 64, 80; pyramid 32).
+/// The network; `width` multiplies its channel counts (see [`Pyramid`]).
 #[derive(Debug, Clone)]
 pub struct SingleShot {
-    stem: (Conv2d, BatchNorm),
-    stages: Vec<BasicBlock>,
-    lateral: Vec<Conv2d>,
-    smooth: Vec<(Conv2d, BatchNorm)>,
+    pyramid: Pyramid,
     head_conv: Conv2d,
     head_bn: Vec<BatchNorm>,
     head_out: Conv2d,
-}
-
-/// Nearest-neighbour upsampling by 2 (as a broadcast, so autograd sums the gradient back).
-fn upsample2(x: &Tensor) -> candle_core::Result<Tensor> {
-    let (n, c, h, w) = x.dims4()?;
-    x.reshape((n, c, h, 1, w, 1))?.broadcast_as((n, c, h, 2, w, 2))?.reshape((n, c, 2 * h, 2 * w))
 }
 
 impl SingleShot {
@@ -60,28 +47,12 @@ impl SingleShot {
         if width == 0 {
             candle_core::bail!("single-shot width must be at least 1");
         }
-        let [c0, c1, c2, c3, c4, f] = [16, 24, 32, 64, 80, 32].map(|c| c * width);
-        let mut stages = Vec::new();
-        let mut cin = c0;
-        for (i, &cout) in [c1, c2, c3, c4].iter().enumerate() {
-            stages.push(BasicBlock::new(cin, cout, 2, vb.pp(format!("stage{}", i + 1)))?);
-            cin = cout;
-        }
-        let lateral = [c2, c3, c4]
-            .iter()
-            .enumerate()
-            .map(|(i, &c)| Conv2d::new(c, f, 1, 1, 0, true, vb.pp(format!("lateral{i}"))))
-            .collect::<candle_core::Result<_>>()?;
-        let smooth = (0..3)
-            .map(|i| Ok((conv(f, f, 3, 1, vb.pp(format!("smooth{i}.conv")))?, bn(f, vb.pp(format!("smooth{i}.bn")))?)))
-            .collect::<candle_core::Result<_>>()?;
+        let pyramid = Pyramid::new(width, vb.clone())?;
+        let f = pyramid.channels();
         // One head for every level, each with its own BatchNorm: the levels' statistics differ.
         let head_bn = (0..3).map(|i| bn(f, vb.pp(format!("head.bn{i}")))).collect::<candle_core::Result<_>>()?;
         Ok(SingleShot {
-            stem: (conv(3, c0, 3, 2, vb.pp("stem.conv"))?, bn(c0, vb.pp("stem.bn"))?),
-            stages,
-            lateral,
-            smooth,
+            pyramid,
             head_conv: conv(f, f, 3, 1, vb.pp("head.conv"))?,
             head_bn,
             head_out: Conv2d::new(f, OUTPUTS, 1, 1, 0, true, vb.pp("head.out"))?,
@@ -91,37 +62,12 @@ impl SingleShot {
     /// For a (N, 3, H, W) batch with H and W multiples of [`MULTIPLE`]: one (N, 5, H/s, W/s)
     /// map per stride of [`STRIDES`] (raw outputs; see [`crate::boxes::points`] to decode).
     pub fn forward_t(&self, images: &Tensor, train: bool) -> candle_core::Result<Vec<Tensor>> {
-        let (_, _, h, w) = images.dims4()?;
-        if h % MULTIPLE as usize != 0 || w % MULTIPLE as usize != 0 {
-            candle_core::bail!("the single-shot detector needs sides that are multiples of {MULTIPLE}, got {w}x{h}");
-        }
-        let mut x = self.stem.1.forward_relu_t(&self.stem.0.forward(images)?, train)?;
-        let mut features = Vec::with_capacity(3);
-        for (i, stage) in self.stages.iter().enumerate() {
-            x = stage.forward_t(&x, train)?;
-            if i >= 1 {
-                features.push(x.clone());
-            }
-        }
-        // Top-down: each level adds the coarser level's map, upsampled.
-        let mut merged: Vec<Tensor> = Vec::with_capacity(3);
-        let mut above: Option<Tensor> = None;
-        for level in (0..3).rev() {
-            let mut m = self.lateral[level].forward(&features[level])?;
-            if let Some(a) = &above {
-                m = (m + upsample2(a)?)?;
-            }
-            above = Some(m.clone());
-            merged.push(m);
-        }
-        merged.reverse();
-        merged
+        self.pyramid
+            .forward_t(images, train)?
             .iter()
-            .enumerate()
-            .map(|(level, m)| {
-                let (c, b) = &self.smooth[level];
-                let p = b.forward_relu_t(&c.forward(m)?, train)?;
-                let hidden = self.head_bn[level].forward_relu_t(&self.head_conv.forward(&p)?, train)?;
+            .zip(&self.head_bn)
+            .map(|(p, norm)| {
+                let hidden = norm.forward_relu_t(&self.head_conv.forward(p)?, train)?;
                 self.head_out.forward(&hidden)
             })
             .collect()
@@ -159,12 +105,5 @@ mod tests {
             assert!(g > 0.0, "no gradient reached {name}");
         }
         assert!(model.forward_t(&Tensor::zeros((1, 3, 40, 64), DType::F32, &Device::Cpu).unwrap(), false).is_err());
-    }
-
-    #[test]
-    fn upsampling_repeats_each_value_two_by_two() {
-        let x = Tensor::new(&[[[[1f32, 2.], [3., 4.]]]], &Device::Cpu).unwrap();
-        let up = upsample2(&x).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap();
-        assert_eq!(up, vec![1., 1., 2., 2., 1., 1., 2., 2., 3., 3., 4., 4., 3., 3., 4., 4.]);
     }
 }

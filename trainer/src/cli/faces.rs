@@ -37,6 +37,9 @@ pub struct PrepareFacesArgs {
 pub enum DetectorName {
     /// One pass over the letterboxed photo, regions ROI-pooled, offsets regressed (SPEC 9).
     FastRcnn,
+    /// Fast-RCNN's design on the single-shot detector's feature pyramid (stride-8 level
+    /// pooled; the letterbox side a multiple of 32), best started with --init-from.
+    PyramidFastRcnn,
     /// Each region cropped, resized and classified by a ResNet-18 (SPEC 8).
     Rcnn,
     /// Single-shot, anchor-free: the whole photo in one pass, a box and a score per location.
@@ -89,8 +92,9 @@ pub struct TrainFacesArgs {
     /// The detector.
     #[arg(long, value_enum, default_value_t = DetectorName::FastRcnn)]
     pub arch: DetectorName,
-    /// Fast-RCNN: channel multiplier (1 is the tutorial's 4/4/8/8); RCNN: ResNet-18 base
-    /// channels [default: 1 for Fast-RCNN, 16 for RCNN].
+    /// Fast-RCNN: channel multiplier (1 is the tutorial's 4/4/8/8); pyramid Fast-RCNN and
+    /// single-shot: the pyramid's multiplier; RCNN: ResNet-18 base channels [default: 1;
+    /// RCNN 16].
     #[arg(long)]
     pub width: Option<usize>,
     /// RCNN and Fast-RCNN: photos are letterboxed to SIDE x SIDE for proposals and for
@@ -115,6 +119,10 @@ pub struct TrainFacesArgs {
     /// The prepared-regions cache [default: next to --out, NAME.regions.jsonl].
     #[arg(long)]
     pub cache: Option<PathBuf>,
+    /// Start from a trained model's tensors of the same names (pyramid Fast-RCNN: a
+    /// single-shot model, whose backbone and pyramid it shares); the rest start fresh.
+    #[arg(long)]
+    pub init_from: Option<PathBuf>,
     /// Shared training options (--augment on flips photos left-right).
     #[command(flatten)]
     pub train: TrainOptions,

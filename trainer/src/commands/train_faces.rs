@@ -24,7 +24,10 @@ use crate::training::RunFiles;
 use crate::detection::region_lesson::RegionLesson;
 use crate::detection::region_preparation::prepare_photos;
 use crate::detection::sample_cache::RegionSettings;
+use crate::training::trainee::Trainee;
+use crate::training::warm_start::warm_start;
 use crate::training::ImageLesson;
+use ocellus::models::pyramid::MULTIPLE;
 
 /// Positions in `photos` of the photos whose CSV index is in `indices`.
 fn positions(photos: &[Photo], indices: &[usize]) -> Vec<usize> {
@@ -37,7 +40,10 @@ pub fn run(args: TrainFacesArgs) -> Result<()> {
     let side = args.side.unwrap_or(256);
     let crop = args.crop.unwrap_or(InputSize::square(32));
     let (csv, images) = args.faces.paths()?;
-    let fast = args.arch == DetectorName::FastRcnn;
+    let fast = matches!(args.arch, DetectorName::FastRcnn | DetectorName::PyramidFastRcnn);
+    if args.arch == DetectorName::PyramidFastRcnn && side % MULTIPLE != 0 {
+        bail!("--side for the pyramid Fast-RCNN must be a multiple of {MULTIPLE} (e.g. 416), not {side}");
+    }
     let opts = &TrainOptions { batch_size: Some(args.train.batch_size_or(if fast { 50 } else { 100 })?), ..args.train.clone() };
     let device = opts.device.open()?;
     let data = face_boxes::read(&csv, &images)?;
@@ -59,7 +65,9 @@ pub fn run(args: TrainFacesArgs) -> Result<()> {
     let task = Task::Faces { side };
     let flip = opts.augment_on();
     if fast {
-        let mut card = ModelCard::new(task, Arch::FastRcnn { width: args.width.unwrap_or(1) }, InputSize::square(side), face_labels());
+        let width = args.width.unwrap_or(1);
+        let arch = if args.arch == DetectorName::PyramidFastRcnn { Arch::PyramidFastRcnn { width } } else { Arch::FastRcnn { width } };
+        let mut card = ModelCard::new(task, arch, InputSize::square(side), face_labels());
         card.offset_scale = match args.offsets {
             OffsetTargets::Tutorial => OffsetScale::TUTORIAL,
             OffsetTargets::Scaled => OffsetScale::FASTER_RCNN,
@@ -71,7 +79,8 @@ pub fn run(args: TrainFacesArgs) -> Result<()> {
             shown: &["label accuracy", "face recall", "background recall", "offset accuracy"],
         };
         let lesson = RegionLesson { photos: &photos, flip, offset_scale: card.offset_scale };
-        train_and_record(card, &lesson, &split, &csv, &keys, &opts.recipe(Recipe::tutorial(100))?, &|_| Ok(()), opts, &device)?;
+        let setup = |trainee: &Trainee| start_from(trainee, args.init_from.as_deref());
+        train_and_record(card, &lesson, &split, &csv, &keys, &opts.recipe(Recipe::tutorial(100))?, &setup, opts, &device)?;
         return choose_threshold(&data.images, &parts.val, opts, &device);
     }
     let (set, photo_of) = crops(&photos, crop, |p| Source::File(data.images[p.index].path.clone()));
@@ -90,8 +99,18 @@ pub fn run(args: TrainFacesArgs) -> Result<()> {
     };
     let augment = flip.then_some(Augment { pad: 2, flip: true, reflect: false, distort: false });
     let lesson = ImageLesson { set: &set, objective: &CropClassification, augment, views: Default::default() };
-    train_and_record(card, &lesson, &crop_split, &csv, &keys, &opts.recipe(Recipe::tutorial(100))?, &|_| Ok(()), opts, &device)?;
+    let setup = |trainee: &Trainee| start_from(trainee, args.init_from.as_deref());
+    train_and_record(card, &lesson, &crop_split, &csv, &keys, &opts.recipe(Recipe::tutorial(100))?, &setup, opts, &device)?;
     choose_threshold(&data.images, &parts.val, opts, &device)
+}
+
+/// Applies `--init-from`, saying how much of the model it filled.
+pub fn start_from(trainee: &Trainee, from: Option<&std::path::Path>) -> Result<()> {
+    if let Some(path) = from {
+        let got = warm_start(trainee, path)?;
+        println!("started {} of the model's {} tensors from {}", got.copied, got.total, path.display());
+    }
+    Ok(())
 }
 
 /// Records in the finished run's card the threshold with the best F1 on the validation photos,

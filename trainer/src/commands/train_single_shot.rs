@@ -54,7 +54,7 @@ pub fn run(args: TrainFacesArgs) -> Result<()> {
         println!("note: without --augment on the detector trains on whole photos only; the random views are what make it generalise");
     }
     let lesson = SingleShotLesson { photos: &photos, crop: crop.width, side, augment };
-    train_and_record(card, &lesson, &split, &csv, &keys, &opts.recipe(Recipe::tutorial(100))?, &|_| Ok(()), opts, &device)?;
+    train_and_record(card, &lesson, &split, &csv, &keys, &opts.recipe(Recipe::tutorial(100))?, &|t| super::train_faces::start_from(t, args.init_from.as_deref()), opts, &device)?;
 
     let val: Vec<&FacePhoto> = split.val.iter().map(|&i| &photos[i]).collect();
     record_threshold(&RunFiles::for_weights(&opts.out), &device, &val, &even_steps())

@@ -24,6 +24,7 @@ pub mod step_timing;
 pub mod sgd;
 pub mod tally;
 pub mod trainee;
+pub mod warm_start;
 
 pub use evaluation::{evaluate, evaluate_final};
 pub use fit::{fit, FitOptions, FitOutcome};

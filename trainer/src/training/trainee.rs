@@ -48,7 +48,7 @@ impl Trainee {
             let mut rng = StdRng::seed_from_u64(seed ^ stream);
             let n = var.elem_count();
             let head_std = match self.card.arch {
-                Arch::FastRcnn { .. } => head_initial_std(name),
+                Arch::FastRcnn { .. } | Arch::PyramidFastRcnn { .. } => head_initial_std(name),
                 _ => None,
             };
             let special = match self.card.arch {
