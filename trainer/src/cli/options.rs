@@ -137,6 +137,28 @@ impl SplitChoice {
         }
     }
 
+    /// The images of `parts` this choice measures on (`All` and `Auto`: every part).
+    pub fn part(self, parts: crate::dataset::split::Split) -> Vec<usize> {
+        match self {
+            SplitChoice::Test => parts.test,
+            SplitChoice::Validation => parts.val,
+            SplitChoice::All | SplitChoice::Auto => {
+                let mut all: Vec<usize> = parts.train.into_iter().chain(parts.val).chain(parts.test).collect();
+                all.sort_unstable();
+                all
+            }
+        }
+    }
+
+    /// The split's one-word name, as in "(test split)".
+    pub fn short_name(self) -> &'static str {
+        match self {
+            SplitChoice::Test => "test",
+            SplitChoice::Validation => "validation",
+            SplitChoice::All | SplitChoice::Auto => "every",
+        }
+    }
+
     /// What the measured images are, for the report's first line.
     pub fn describe(self, everything: &'static str) -> &'static str {
         match self {
@@ -144,5 +166,20 @@ impl SplitChoice {
             SplitChoice::Validation => "the validation split",
             SplitChoice::All | SplitChoice::Auto => everything,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dataset::split::Split;
+
+    #[test]
+    fn each_choice_takes_its_part_of_a_split() {
+        let parts = || Split { train: vec![3, 0], val: vec![1], test: vec![4, 2] };
+        assert_eq!(SplitChoice::Test.part(parts()), vec![4, 2]);
+        assert_eq!(SplitChoice::Validation.part(parts()), vec![1]);
+        assert_eq!(SplitChoice::All.part(parts()), vec![0, 1, 2, 3, 4]);
+        assert_eq!((SplitChoice::Test.short_name(), SplitChoice::Auto.short_name()), ("test", "every"));
     }
 }

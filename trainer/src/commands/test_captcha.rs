@@ -43,7 +43,7 @@ pub fn run(args: TestCaptchaArgs) -> Result<()> {
     let indices: Vec<usize> = match choice {
         choice @ (SplitChoice::Test | SplitChoice::Validation) => {
             let parts = split(&(0..set.len()).map(|i| samples[set.origin(i)].part).collect::<Vec<_>>(), facts.seed);
-            if choice == SplitChoice::Test { parts.test } else { parts.val }
+            choice.part(parts)
         }
         SplitChoice::All | SplitChoice::Auto => (0..set.len()).collect(),
     };

@@ -53,7 +53,7 @@ pub fn run(args: TestClassifyArgs) -> Result<()> {
         choice => {
             let parts: Vec<_> = (0..set.len()).map(|i| samples[set.origin(i)].part).collect();
             let parts = split(&parts, facts.seed);
-            if choice == SplitChoice::Test { parts.test } else { parts.val }
+            choice.part(parts)
         }
     };
     if indices.is_empty() {

@@ -40,7 +40,7 @@ fn chosen_photos(args: &TestFacesArgs, card: &ocellus::ModelCard, count: usize, 
                 bail!("{} does not say how it was trained, so its splits are unknown: use --split all on photos it never saw", args.model.display());
             };
             let parts = split_photos(count, facts.limit, facts.seed);
-            if choice == SplitChoice::Test { parts.test } else { parts.val }
+            choice.part(parts)
         }
     };
     chosen.sort_unstable();
@@ -124,11 +124,7 @@ pub fn run(args: TestFacesArgs) -> Result<()> {
         Some(file) => format!("{} (another detector's answers; photos chosen by {})", file.display(), args.model.display()),
         None => format!("{} ({})", args.model.display(), model.card.arch),
     };
-    println!("model: {who}, {} photos with {} faces ({} split)", results.len(), curve.faces, match split_choice {
-        SplitChoice::Test => "test",
-        SplitChoice::Validation => "validation",
-        _ => "every",
-    });
+    println!("model: {who}, {} photos with {} faces ({} split)", results.len(), curve.faces, split_choice.short_name());
     println!("AP@0.5: {:.2}%  AP@0.5:0.95: {:.2}%", curve.average_precision * 100.0, ap50_95 * 100.0);
     println!(
         "at threshold {}: precision {:.2}% ({} of {} detections), recall {:.2}% ({} of {} faces)",
