@@ -224,4 +224,13 @@ fn the_pyramid_fast_rcnn_starts_from_the_shipped_single_shot_model_and_learns() 
     let b: Vec<f64> = (0..4).map(|i| common::last_json(&eval)["faces"][0]["box"][i].as_f64().unwrap()).collect();
     let iou = iou_with_fresh_face(&b);
     assert!(iou > 0.6, "best face {b:?} misses (70,40)-(110,80): IoU {iou}\n{eval}");
+
+    // The threshold can be chosen again on the validation photos; other data is refused.
+    let chosen = ok(&["choose-threshold", "--model", out_s, "--data", data]);
+    assert!(chosen.contains("choosing on 3 validation photos") && chosen.contains("threshold:"), "{chosen}");
+    assert!(ocellus::weights::read_card(&std::fs::read(&out).unwrap()).unwrap().training.unwrap().metrics.contains_key("threshold"));
+    let elsewhere = tempfile::tempdir().unwrap();
+    write_face_folder(elsewhere.path(), 5);
+    let err = common::fails(&["choose-threshold", "--model", out_s, "--data", elsewhere.path().to_str().unwrap()]);
+    assert!(err.contains("pfr.safetensors") && err.contains("not in this data"), "{err}");
 }

@@ -55,6 +55,19 @@ pub enum Command {
     Proposals(ProposalsArgs),
     /// Rewrite a weights file with its tensors stored as 16-bit floats (half the download).
     Half(HalfArgs),
+    /// Pick a face model's score threshold on its validation photos and write it into its card.
+    ChooseThreshold(ChooseThresholdArgs),
+}
+
+/// `ocellus choose-threshold`.
+#[derive(Debug, Args)]
+pub struct ChooseThresholdArgs {
+    /// The face model (rewritten in place, atomically).
+    #[arg(long)]
+    pub model: PathBuf,
+    /// The photos it was trained on (its validation split is chosen from them).
+    #[command(flatten)]
+    pub faces: FaceDataArgs,
 }
 
 /// `ocellus half`.

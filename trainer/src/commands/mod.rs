@@ -3,6 +3,7 @@
 mod bench;
 mod half;
 mod bench_step;
+mod choose_threshold;
 mod each_image;
 mod eval_captcha;
 mod eval_classify;
@@ -47,6 +48,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Captcha(CaptchaCommand::Generate(args)) => generate_captcha::run(args),
         Command::Proposals(args) => proposals::run(args),
         Command::Half(args) => half::run(args),
+        Command::ChooseThreshold(args) => choose_threshold::run(args),
         Command::Bench(args) => bench::run(args),
         Command::BenchStep(args) => bench_step::run(args),
     }
