@@ -139,7 +139,7 @@ pub fn model_forward(data: &[u8]) {
                     assert_eq!(read, length);
                 }
             }
-            Task::Faces { .. } if !matches!(model.card.arch, Arch::FastRcnn { .. } | Arch::SingleShot { .. }) => {
+            Task::Faces { .. } if matches!(model.card.arch, Arch::ResNet18 { .. }) => {
                 // RCNN classifies each region's crop: the crop a fuzzed image becomes (its whole
                 // 416-pixel search would make each run take seconds and the fuzzer learn little).
                 let x = image_tensor(data, model.card.input, &Device::Cpu).expect("a decodable image becomes a crop");
