@@ -220,7 +220,8 @@ fn the_pyramid_fast_rcnn_starts_from_the_shipped_single_shot_model_and_learns() 
     // A new photo's face is found where it is, at the model's own threshold.
     let fresh = dir.path().join("fresh.png");
     photo(70, 40).save(&fresh).unwrap();
-    let eval = ok(&["eval", "faces", "--model", out_s, "--proposals", "300", "--json", fresh.to_str().unwrap()]);
+    let drawn = dir.path().join("drawn");
+    let eval = ok(&["eval", "faces", "--model", out_s, "--proposals", "300", "--draw", drawn.to_str().unwrap(), "--json", fresh.to_str().unwrap()]);
     let b: Vec<f64> = (0..4).map(|i| common::last_json(&eval)["faces"][0]["box"][i].as_f64().unwrap()).collect();
     let iou = iou_with_fresh_face(&b);
     assert!(iou > 0.6, "best face {b:?} misses (70,40)-(110,80): IoU {iou}\n{eval}");

@@ -8,10 +8,8 @@ use ocellus::{weights, Arch, Task};
 
 use crate::cli::{ChooseThresholdArgs, SplitChoice};
 use crate::dataset::{face_boxes, skipped_report};
-use crate::detection::photo_set::{decode_photos, split_photos};
-use crate::detection::single_shot_lesson::FacePhoto;
-use crate::detection::threshold_choice::{even_steps, record_threshold, softmax_steps};
-use crate::training::RunFiles;
+use crate::detection::photo_set::split_photos;
+use crate::detection::threshold_choice::{even_steps, record_on_validation, softmax_steps};
 
 /// Runs the command.
 pub fn run(args: ChooseThresholdArgs) -> Result<()> {
@@ -30,10 +28,6 @@ pub fn run(args: ChooseThresholdArgs) -> Result<()> {
     let data = face_boxes::read(&csv, &images)?;
     skipped_report::print("reading the boxes", &data.skipped);
     let parts = split_photos(data.images.len(), facts.limit, facts.seed);
-    let (decoded, skipped) = decode_photos(&data.images, &parts.val);
-    skipped_report::print("decoding the validation photos", &skipped);
-    let photos: Vec<&FacePhoto> = decoded.iter().map(|(_, p)| p).collect();
-    println!("choosing on {} validation photos", photos.len());
     let steps = if matches!(card.arch, Arch::SingleShot { .. }) { even_steps() } else { softmax_steps() };
-    record_threshold(&RunFiles::for_weights(&args.model), &Device::Cpu, &photos, &steps)
+    record_on_validation(&data.images, &parts.val, &args.model, &Device::Cpu, &steps)
 }

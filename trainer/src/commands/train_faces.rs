@@ -17,15 +17,13 @@ use crate::dataset::face_boxes::{self, AnnotatedImage};
 use crate::dataset::split::Split;
 use crate::dataset::Source;
 use crate::detection::crop_lesson::{crops, CropClassification};
-use crate::detection::photo_set::{decode_photos, load, split_photos, Photo};
-use crate::detection::single_shot_lesson::FacePhoto;
-use crate::detection::threshold_choice::{record_threshold, softmax_steps};
-use crate::training::RunFiles;
+use crate::detection::photo_set::{load, split_photos, Photo};
+use crate::detection::threshold_choice::{record_on_validation, softmax_steps};
 use crate::detection::region_lesson::RegionLesson;
 use crate::detection::region_preparation::prepare_photos;
 use crate::detection::sample_cache::RegionSettings;
 use crate::training::trainee::Trainee;
-use crate::training::warm_start::warm_start;
+use crate::training::warm_start::start_from;
 use crate::training::ImageLesson;
 use ocellus::models::pyramid::MULTIPLE;
 
@@ -81,7 +79,7 @@ pub fn run(args: TrainFacesArgs) -> Result<()> {
         let lesson = RegionLesson { photos: &photos, flip, offset_scale: card.offset_scale };
         let setup = |trainee: &Trainee| start_from(trainee, args.init_from.as_deref());
         train_and_record(card, &lesson, &split, &csv, &keys, &opts.recipe(Recipe::tutorial(100))?, &setup, opts, &device)?;
-        return choose_threshold(&data.images, &parts.val, opts, &device);
+        return record_on_validation(&data.images, &parts.val, &opts.out, &device, &softmax_steps());
     }
     let (set, photo_of) = crops(&photos, crop, |p| Source::File(data.images[p.index].path.clone()));
     let by_photo = |photo_positions: &[usize]| -> Vec<usize> {
@@ -101,23 +99,6 @@ pub fn run(args: TrainFacesArgs) -> Result<()> {
     let lesson = ImageLesson { set: &set, objective: &CropClassification, augment, views: Default::default() };
     let setup = |trainee: &Trainee| start_from(trainee, args.init_from.as_deref());
     train_and_record(card, &lesson, &crop_split, &csv, &keys, &opts.recipe(Recipe::tutorial(100))?, &setup, opts, &device)?;
-    choose_threshold(&data.images, &parts.val, opts, &device)
+    record_on_validation(&data.images, &parts.val, &opts.out, &device, &softmax_steps())
 }
 
-/// Applies `--init-from`, saying how much of the model it filled.
-pub fn start_from(trainee: &Trainee, from: Option<&std::path::Path>) -> Result<()> {
-    if let Some(path) = from {
-        let got = warm_start(trainee, path)?;
-        println!("started {} of the model's {} tensors from {}", got.copied, got.total, path.display());
-    }
-    Ok(())
-}
-
-/// Records in the finished run's card the threshold with the best F1 on the validation photos,
-/// whole photos detected as `eval` and the page detect them.
-fn choose_threshold(images: &[AnnotatedImage], val: &[usize], opts: &TrainOptions, device: &candle_core::Device) -> Result<()> {
-    let (decoded, skipped) = decode_photos(images, val);
-    skipped_report::print("decoding the validation photos", &skipped);
-    let photos: Vec<&FacePhoto> = decoded.iter().map(|(_, p)| p).collect();
-    record_threshold(&RunFiles::for_weights(&opts.out), device, &photos, &softmax_steps())
-}

@@ -15,6 +15,7 @@ use crate::dataset::split::Split;
 use crate::detection::photo_set::{decode_photos, split_photos};
 use crate::detection::single_shot_lesson::{FacePhoto, SingleShotLesson};
 use crate::detection::threshold_choice::{even_steps, record_threshold};
+use crate::training::warm_start::start_from;
 use crate::training::RunFiles;
 
 /// The longer side photos are scaled to, by default.
@@ -54,7 +55,7 @@ pub fn run(args: TrainFacesArgs) -> Result<()> {
         println!("note: without --augment on the detector trains on whole photos only; the random views are what make it generalise");
     }
     let lesson = SingleShotLesson { photos: &photos, crop: crop.width, side, augment };
-    train_and_record(card, &lesson, &split, &csv, &keys, &opts.recipe(Recipe::tutorial(100))?, &|t| super::train_faces::start_from(t, args.init_from.as_deref()), opts, &device)?;
+    train_and_record(card, &lesson, &split, &csv, &keys, &opts.recipe(Recipe::tutorial(100))?, &|t| start_from(t, args.init_from.as_deref()), opts, &device)?;
 
     let val: Vec<&FacePhoto> = split.val.iter().map(|&i| &photos[i]).collect();
     record_threshold(&RunFiles::for_weights(&opts.out), &device, &val, &even_steps())

@@ -7,7 +7,12 @@ use candle_core::Device;
 use ocellus::face_detection::{detect, DetectOptions};
 use ocellus::{weights, TrainedModel};
 
+use std::path::Path;
+
 use super::average_precision::{quality, PhotoResult};
+use super::photo_set::decode_photos;
+use crate::dataset::face_boxes::AnnotatedImage;
+use crate::dataset::skipped_report;
 use super::single_shot_lesson::FacePhoto;
 use crate::training::RunFiles;
 
@@ -62,6 +67,16 @@ pub fn record_threshold(files: &RunFiles, device: &Device, photos: &[&FacePhoto]
     }
     crate::atomic_file::write(&files.weights, &weights::to_bytes(&card, &tensors)?)?;
     Ok(())
+}
+
+/// Decodes the validation photos `val` (CSV indices into `images`) and records the best
+/// threshold among `candidates` on them in the card of the weights at `weights`.
+pub fn record_on_validation(images: &[AnnotatedImage], val: &[usize], weights: &Path, device: &Device, candidates: &[f32]) -> Result<()> {
+    let (decoded, skipped) = decode_photos(images, val);
+    skipped_report::print("decoding the validation photos", &skipped);
+    let photos: Vec<&FacePhoto> = decoded.iter().map(|(_, p)| p).collect();
+    println!("choosing on {} validation photos", photos.len());
+    record_threshold(&RunFiles::for_weights(weights), device, &photos, candidates)
 }
 
 #[cfg(test)]

@@ -40,6 +40,15 @@ pub fn warm_start(trainee: &Trainee, path: &Path) -> Result<WarmStart> {
     Ok(WarmStart { copied, total: mine.len() })
 }
 
+/// Applies `--init-from` when given, saying how much of the model it filled.
+pub fn start_from(trainee: &Trainee, from: Option<&Path>) -> Result<()> {
+    if let Some(path) = from {
+        let got = warm_start(trainee, path)?;
+        println!("started {} of the model's {} tensors from {}", got.copied, got.total, path.display());
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
