@@ -60,7 +60,7 @@ pub struct TrainClassifyArgs {
     /// Input size WxH that images are resized to.
     #[arg(long, default_value = "32x32")]
     pub input: InputSize,
-    /// Training recipe [default: fast for whitened-cnn, tutorial for the tutorial's models].
+    /// Training recipe [default: fast, the one that trains every architecture best; `tutorial` reproduces the tutorial].
     #[arg(long, value_enum)]
     pub recipe: Option<crate::training::RecipeName>,
     /// What to train on: the training split (the validation split picks the best epoch), or

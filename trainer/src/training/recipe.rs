@@ -157,12 +157,10 @@ impl Recipe {
         }
     }
 
-    /// The recipe named `name` (or the one that trains `arch` best) for classification.
+    /// The recipe named `name` for classification; without a name, the fast recipe, which
+    /// trains every architecture best (LeNet: 69.4% against the tutorial recipe's 60.2%).
     pub fn for_classify(name: Option<RecipeName>, arch: Arch) -> Recipe {
-        match name.unwrap_or(match arch {
-            Arch::WhitenedCnn { .. } => RecipeName::Fast,
-            _ => RecipeName::Tutorial,
-        }) {
+        match name.unwrap_or(RecipeName::Fast) {
             RecipeName::Tutorial => Recipe::tutorial(100),
             RecipeName::Fast | RecipeName::Captcha => Recipe::fast(arch),
         }
@@ -174,13 +172,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_new_net_defaults_to_the_fast_recipe_and_the_tutorial_models_to_theirs() {
+    fn every_architecture_defaults_to_the_fast_recipe_and_the_tutorial_one_is_a_flag_away() {
         let fast = Recipe::for_classify(None, Arch::WhitenedCnn { width: 64 });
         assert_eq!(fast.name, RecipeName::Fast);
         assert_eq!(fast.views, TestViews::MirrorShift);
         // airbench's decay per step: lr * wd = 0.0153 * 1024 / (1024 * (1 + 1 / 0.15)).
         assert!((fast.lr * fast.weight_decay - 0.0153 / (1.0 + 1.0 / 0.15)).abs() < 1e-5);
-        assert_eq!(Recipe::for_classify(None, Arch::LeNet).name, RecipeName::Tutorial);
+        assert_eq!(Recipe::for_classify(None, Arch::LeNet).name, RecipeName::Fast);
+        assert_eq!(Recipe::for_classify(None, Arch::ResNet18 { width: 64 }).epochs, 10);
+        assert_eq!(Recipe::for_classify(Some(RecipeName::Tutorial), Arch::LeNet), Recipe::tutorial(100));
         assert_eq!(Recipe::for_classify(Some(RecipeName::Tutorial), Arch::WhitenedCnn { width: 64 }).optimiser, OptimiserKind::Adam);
     }
 }
